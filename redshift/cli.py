@@ -1,0 +1,249 @@
+"""The ``redshift`` command: the only module that prints.
+
+Exit codes: 0 when no verdict contradicts its paper's prediction, 1 when one does (e.g. a claim
+predicted supported comes out refuted), 2 on bad input (one line on stderr, nothing written).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any, Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from redshift.results.db import DatabaseError
+from redshift.runner import BadInput, Reporter
+
+out = Console(highlight=False, soft_wrap=False, width=160)
+err = Console(stderr=True, highlight=False)
+
+STATUS_STYLE = {"supported": "green", "refuted": "red", "inconclusive": "yellow"}
+
+
+class ProgressReporter(Reporter):
+    """A rich progress bar on stderr: one task per experiment, advanced by the measure function."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=err, disable=not enabled, transient=False)
+        self.task = None
+
+    def __enter__(self) -> "ProgressReporter":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def start(self, suite: str, experiment: str, n_cases: int, replicates: int) -> None:
+        desc = f"{suite}/{experiment} ({n_cases} cases x {replicates} replicates)"
+        self.task = self.progress.add_task(desc, total=None)
+
+    def set_total(self, total: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, total=total)
+
+    def advance(self, n: int) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+    def log(self, message: str) -> None:
+        self.progress.console.log(message)
+
+    def finish(self, suite: str, experiment: str, seconds: float) -> None:
+        if self.task is not None:
+            task = self.progress.tasks[-1]
+            self.progress.update(self.task, total=task.completed or 1, completed=task.completed or 1)
+
+
+def _num(x: Any, digits: int = 3) -> str:
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}g}"
+
+
+def verdict_table(rows: Sequence[dict], title: str) -> RichTable:
+    table = RichTable(title=title, show_lines=False)
+    for col, kw in [("claim", {}), ("statement", {"max_width": 60}), ("verdict", {}), ("predicted", {}),
+                    ("effect", {"justify": "right"}), ("95% CI", {"justify": "right"}),
+                    ("n", {"justify": "right"}), ("time", {"justify": "right"})]:
+        table.add_column(col, **kw)
+    for r in rows:
+        style = STATUS_STYLE.get(r["status"], "")
+        table.add_row(r["claim"], r["statement"], f"[{style}]{r['status']}[/]", r["predicted"], _num(r["effect"]),
+                      f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]", str(r["n"]), f"{_num(r['seconds'], 2)}s")
+    return table
+
+
+def _exit_code(rows: Sequence[dict]) -> int:
+    return 1 if any(r["status"] != "inconclusive" and r["status"] != r["predicted"] for r in rows) else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from redshift.runner import run_suites
+
+    claims = [c.strip() for c in args.claims.split(",") if c.strip()] if args.claims else None
+    with ProgressReporter(enabled=not args.no_progress) as reporter:
+        verdicts = run_suites(args.suites, claims=claims, budget=args.budget, device=args.device, db=args.db,
+                              replicates=args.replicates, reporter=reporter)
+    rows = [v.to_json() for v in verdicts]
+    if args.json:
+        print(json.dumps({"verdicts": rows}, indent=2))
+    else:
+        out.print(verdict_table(rows, f"redshift verdicts ({args.budget}, {verdicts[0].budget and args.device})"))
+        _summary(rows)
+    return _exit_code(rows)
+
+
+def _summary(rows: Sequence[dict]) -> None:
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("supported", "refuted", "inconclusive")}
+    wrong = [r["claim"] for r in rows if r["status"] != "inconclusive" and r["status"] != r["predicted"]]
+    out.print(f"{len(rows)} claims: {counts['supported']} supported, {counts['refuted']} refuted, "
+              f"{counts['inconclusive']} inconclusive" + (f"; contradicting the paper: {', '.join(wrong)}" if wrong else ""))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from redshift.registry import discover
+
+    suites = discover()
+    rows = [{"id": c.id, "suite": s.name, "statement": c.statement, "source": c.source, "predicted": c.predicted,
+             "decisive_at": c.decisive_at} for s in suites.values() for c in s.claims]
+    if args.json:
+        print(json.dumps({"suites": [{"name": s.name, "version": s.version, "title": s.title}
+                                     for s in suites.values()], "claims": rows}, indent=2))
+        return 0
+    for s in suites.values():
+        table = RichTable(title=f"{s.name} v{s.version}: {s.title}")
+        for col in ("id", "statement", "source", "predicted", "decisive at"):
+            table.add_column(col, max_width=70 if col == "statement" else None)
+        for r in (r for r in rows if r["suite"] == s.name):
+            table.add_row(r["id"], r["statement"], r["source"], r["predicted"], r["decisive_at"])
+        out.print(table)
+    if not suites:
+        out.print("no suites installed")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from redshift.results import Database
+
+    with Database(args.db, create=False) as db:
+        run_id = args.run_id or db.latest_run()
+        if run_id is None:
+            raise BadInput(f"{db.path} holds no runs yet; run `redshift run` first")
+        run = db.run(run_id)
+        rows = [dict(r) for r in db.query("SELECT claim, statement, status, predicted, effect, ci_low, ci_high, "
+                                          "p_value, n, seconds FROM verdicts WHERE run_id = ? ORDER BY id", (run_id,))]
+    if args.json:
+        print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows}, indent=2, default=str))
+        return 0
+    title = f"run {run_id}: commit {(run['commit_sha'] or '?')[:10]}{'+dirty' if run['dirty'] else ''}, " \
+            f"{run['budget']}, {run['device']}, {run['status']}"
+    out.print(verdict_table(rows, title))
+    _summary(rows)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from redshift.results import read
+
+    if args.format == "asv":
+        from redshift.report.asv_export import export_asv
+
+        path = export_asv(args.db, args.run, args.out)
+        err.print(f"wrote asv results to {path}")
+        return 0
+    frame = read(args.db, run=args.run)
+    cols = ["run_id", "commit", "suite", "case", "replicate", "metric", "value", "unit"]
+    frame = frame[cols + [c for c in ("experiment", "budget", "device", "direction") if c in frame]]
+    text = frame.to_csv(index=False) if args.format == "csv" else frame.to_json(orient="records", indent=1)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from redshift import bench
+
+    rows = bench.run_all(device=args.device, quick=args.quick)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = RichTable(title="redshift bench")
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    for k in keys:
+        table.add_column(k)
+    for r in rows:
+        table.add_row(*[_num(r.get(k), 4) if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys])
+    out.print(table)
+    return 0
+
+
+def _common(p: argparse.ArgumentParser, device: bool = True) -> None:
+    p.add_argument("--db", help="results database (default $REDSHIFT_DB or results/redshift.sqlite)")
+    if device:
+        p.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="redshift", description="Claims about generalization, measured.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run suites and print their verdicts")
+    run.add_argument("suites", nargs="*", help="suite names (default: all)")
+    run.add_argument("--claims", help="comma-separated claim ids to evaluate")
+    run.add_argument("--budget", default="smoke", help="smoke (default), standard or paper")
+    run.add_argument("--replicates", type=int, help="override the replicate count of every experiment")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _common(run)
+    run.set_defaults(fn=cmd_run)
+    ls = sub.add_parser("list", help="suites and claims with statements and sources")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(fn=cmd_list)
+    show = sub.add_parser("show", help="verdicts of a run (default the latest)")
+    show.add_argument("run_id", nargs="?", type=int)
+    _common(show, device=False)
+    show.set_defaults(fn=cmd_show)
+    exp = sub.add_parser("export", help="measurements as CSV/JSON, or key numbers as asv results")
+    exp.add_argument("--format", choices=["csv", "json", "asv"], default="csv")
+    exp.add_argument("--run", type=int, help="run id (default: all runs; asv: the latest)")
+    exp.add_argument("--out", help="output file (csv/json; default stdout) or folder (asv)")
+    exp.add_argument("--db")
+    exp.set_defaults(fn=cmd_export)
+    bench = sub.add_parser("bench", help="throughput of the kernels: batched vs one network at a time")
+    bench.add_argument("--quick", action="store_true", help="smaller sizes")
+    _common(bench)
+    bench.set_defaults(fn=cmd_bench)
+    _add_report_commands(sub)
+    return parser
+
+
+def _add_report_commands(sub: Any) -> None:
+    """compare / history / cite / report, when the report layer is installed."""
+    try:
+        from redshift.report import commands
+    except ImportError:
+        return
+    commands.register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.fn(args) or 0)
+    except (BadInput, DatabaseError) as exc:
+        err.print(f"redshift: error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        err.print("redshift: interrupted; the run is kept, marked incomplete")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""The results database: SQLite in WAL mode, one transaction per replicate, append-only.
+
+A run is inserted as ``incomplete`` and marked ``complete`` only at its end, so a run that dies
+stays ``incomplete`` with every replicate it finished kept whole. A file that is not a redshift
+database (corrupted, or another program's SQLite file) is refused before anything is written.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from redshift.results.schema import APP, SCHEMA_VERSION, V1, migrate
+
+DEFAULT_DB = Path("results") / "redshift.sqlite"
+
+
+class DatabaseError(Exception):
+    """The database file cannot be used; the message says what to do. Nothing was written."""
+
+
+def resolve_path(db: str | os.PathLike | None) -> Path:
+    """``db`` if given, else $REDSHIFT_DB, else results/redshift.sqlite (relative to the cwd)."""
+    return Path(db or os.environ.get("REDSHIFT_DB") or DEFAULT_DB)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _inspect(path: Path) -> int | None:
+    """The schema version of an existing redshift database, None for a new/empty file; raise if foreign."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables:
+                return None
+            if "meta" not in tables:
+                raise DatabaseError(f"{path} is an SQLite file but not a redshift results database; "
+                                    "pass another path with --db or REDSHIFT_DB")
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a readable redshift database ({exc}); "
+                            "move it aside or pass another path with --db") from None
+    if meta.get("app") != APP:
+        raise DatabaseError(f"{path} is not a redshift results database; pass another path with --db")
+    version = int(meta.get("schema_version", "0"))
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(f"{path} has schema version {version}, newer than this redshift "
+                            f"({SCHEMA_VERSION}); upgrade redshift")
+    return version
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    commit: str | None
+    dirty: bool | None
+    budget: str
+    device: str
+    machine: Mapping[str, Any]
+    versions: Mapping[str, Any]
+    suites: Mapping[str, str]
+    determinism: Mapping[str, Any]
+    argv: list[str]
+
+
+class Database:
+    """A connection to a results database (created and migrated on first write use)."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True) -> None:
+        self.path = resolve_path(path)
+        version = _inspect(self.path)
+        if version is None and not create:
+            raise DatabaseError(f"no results database at {self.path}; run `redshift run` first or pass --db")
+        if version is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA busy_timeout = 60000")
+        if create or version is not None:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        if version is None:
+            self._create()
+        elif version < SCHEMA_VERSION:
+            migrate(self.conn, version)
+
+    def _create(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            exists = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
+            if not exists:  # another process may have created it meanwhile
+                create_v1_in_tx(self.conn)
+            self.conn.execute("COMMIT")
+        except Exception:
+            self.conn.execute("ROLLBACK")
+            raise
+        current = int(self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+        migrate(self.conn, current)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writes ---------------------------------------------------------------------------------
+    def start_run(self, info: RunInfo) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO runs (commit_sha, dirty, budget, device, status, started_at, machine, versions, suites,"
+            " determinism, argv) VALUES (?, ?, ?, ?, 'incomplete', ?, ?, ?, ?, ?, ?)",
+            (info.commit, None if info.dirty is None else int(info.dirty), info.budget, info.device, now(),
+             json.dumps(info.machine), json.dumps(info.versions), json.dumps(info.suites),
+             json.dumps(info.determinism), json.dumps(info.argv)))
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str = "complete") -> None:
+        self.conn.execute("UPDATE runs SET status = ?, ended_at = ? WHERE id = ?", (status, now(), run_id))
+
+    def write_replicate(self, run_id: int, rows: Iterable[tuple]) -> None:
+        """One replicate's measurements in one transaction: (suite, experiment, case, params, rep, metric,
+        value, unit, direction, margin) tuples."""
+        self._tx("INSERT INTO measurements (run_id, suite, experiment, case_name, params, replicate, metric, value,"
+                 " unit, direction, margin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 [(run_id, *r) for r in rows])
+
+    def write_verdicts(self, run_id: int, suite: str, suite_version: str, verdicts: Iterable[Any]) -> None:
+        self._tx("INSERT INTO verdicts (run_id, suite, suite_version, claim, statement, status, predicted, effect,"
+                 " ci_low, ci_high, p_value, p_adjusted, n, seconds, decisive_at, rule)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 [(run_id, suite, suite_version, v.claim, v.statement, v.status, v.predicted, v.effect, v.ci_low,
+                   v.ci_high, v.p_value, v.p_adjusted, v.n, v.seconds, v.decisive_at, v.rule) for v in verdicts])
+
+    def write_timing(self, run_id: int, suite: str, experiment: str, sample: Any) -> None:
+        self._tx("INSERT INTO timings (run_id, suite, experiment, kernel, device, median_s, iqr_s, repeat, samples)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 [(run_id, suite, experiment, sample.name, sample.device, sample.median, sample.iqr,
+                   sample.repeat, json.dumps(list(sample.samples)))])
+
+    def _tx(self, sql: str, rows: list[tuple]) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(sql, rows)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    # --- reads ----------------------------------------------------------------------------------
+    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def latest_run(self, commit: str | None = None, complete_only: bool = False) -> int | None:
+        clauses, params = [], []
+        if commit:
+            clauses.append("commit_sha LIKE ?")
+            params.append(commit + "%")
+        if complete_only:
+            clauses.append("status = 'complete'")
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        row = self.conn.execute(f"SELECT id FROM runs {where} ORDER BY id DESC LIMIT 1", tuple(params)).fetchone()
+        return None if row is None else int(row[0])
+
+    def run(self, run_id: int) -> sqlite3.Row:
+        row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise DatabaseError(f"no run {run_id} in {self.path}; `redshift show` lists the latest")
+        return row
+
+
+def create_v1_in_tx(conn: sqlite3.Connection) -> None:
+    """The v1 layout, inside the caller's transaction (executescript would commit)."""
+    for stmt in (s.strip() for s in V1.split(";")):
+        if stmt:
+            conn.execute(stmt)
+    conn.execute("INSERT INTO meta VALUES ('app', ?), ('schema_version', '1')", (APP,))

@@ -1,0 +1,64 @@
+"""What a run records about where it ran: commit, machine, device, library versions."""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def git_state(cwd: Path | None = None) -> tuple[str | None, bool | None]:
+    """(commit sha, dirty flag) of the git checkout at ``cwd``; (None, None) outside one."""
+    cwd = cwd or Path.cwd()
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        if sha.returncode != 0:
+            return None, None
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                                capture_output=True, text=True, timeout=10)
+        return sha.stdout.strip(), bool(status.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info(device: torch.device) -> dict[str, object]:
+    info: dict[str, object] = {
+        "hostname": platform.node(), "platform": platform.platform(), "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+    }
+    if device.type == "cuda" and torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(device)
+        info |= {"gpu": props.name, "gpu_memory_gb": round(props.total_memory / 2**30, 1),
+                 "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(),
+                 "driver": _nvidia_driver()}
+    return info
+
+
+def _nvidia_driver() -> str | None:
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return None
+
+
+def versions() -> dict[str, str | None]:
+    from redshift import __version__
+
+    return {"redshift": __version__, "python": sys.version.split()[0], "torch": torch.__version__,
+            "numpy": np.__version__, "cuda": torch.version.cuda}

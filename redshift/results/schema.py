@@ -1,0 +1,81 @@
+"""The results database schema and its numbered migrations.
+
+Version 1 was the first layout (runs, measurements, verdicts). Version 2 adds run provenance
+(dirty flag, machine, library versions, suite versions, determinism flags), units/directions and
+parameters on measurements, Holm p and rule on verdicts, and the kernel timings table.
+Migrations only add; results are never rewritten.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+APP = "redshift"
+SCHEMA_VERSION = 2
+
+V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    commit_sha TEXT, budget TEXT NOT NULL, device TEXT NOT NULL,
+    status TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT
+);
+CREATE TABLE measurements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id), suite TEXT NOT NULL, case_name TEXT NOT NULL,
+    replicate INTEGER NOT NULL, metric TEXT NOT NULL, value REAL,
+    UNIQUE (run_id, suite, case_name, replicate, metric)
+);
+CREATE TABLE verdicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id), suite TEXT NOT NULL, claim TEXT NOT NULL,
+    status TEXT NOT NULL, effect REAL, ci_low REAL, ci_high REAL, p_value REAL, n INTEGER
+);
+"""
+
+MIGRATIONS: dict[int, str] = {
+    2: """
+ALTER TABLE runs ADD COLUMN dirty INTEGER;
+ALTER TABLE runs ADD COLUMN machine TEXT;
+ALTER TABLE runs ADD COLUMN versions TEXT;
+ALTER TABLE runs ADD COLUMN suites TEXT;
+ALTER TABLE runs ADD COLUMN determinism TEXT;
+ALTER TABLE runs ADD COLUMN argv TEXT;
+ALTER TABLE measurements ADD COLUMN experiment TEXT;
+ALTER TABLE measurements ADD COLUMN params TEXT;
+ALTER TABLE measurements ADD COLUMN unit TEXT;
+ALTER TABLE measurements ADD COLUMN direction TEXT;
+ALTER TABLE measurements ADD COLUMN margin REAL;
+ALTER TABLE verdicts ADD COLUMN statement TEXT;
+ALTER TABLE verdicts ADD COLUMN predicted TEXT;
+ALTER TABLE verdicts ADD COLUMN p_adjusted REAL;
+ALTER TABLE verdicts ADD COLUMN seconds REAL;
+ALTER TABLE verdicts ADD COLUMN suite_version TEXT;
+ALTER TABLE verdicts ADD COLUMN decisive_at TEXT;
+ALTER TABLE verdicts ADD COLUMN rule TEXT;
+CREATE TABLE timings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id), suite TEXT NOT NULL, experiment TEXT,
+    kernel TEXT NOT NULL, device TEXT NOT NULL, median_s REAL NOT NULL, iqr_s REAL NOT NULL,
+    repeat INTEGER NOT NULL, samples TEXT NOT NULL
+);
+CREATE INDEX measurements_run ON measurements(run_id);
+CREATE INDEX verdicts_run ON verdicts(run_id);
+""",
+}
+
+
+def migrate(conn: sqlite3.Connection, current: int) -> int:
+    """Apply every migration above ``current`` in order, each in one transaction."""
+    for version in sorted(v for v in MIGRATIONS if v > current):
+        statements = [s.strip() for s in MIGRATIONS[version].split(";") if s.strip()]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in statements:
+                conn.execute(stmt)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+        current = version
+    return current

@@ -1,0 +1,164 @@
+"""Statistics behind verdicts: bootstrap CIs, rank trends with permutation p, t and TOST p, Holm.
+
+Conventions. Every p-value here is on the "two-sided scale": twice the one-sided p of the
+hypothesis that the effect lies in a claim's support region. So ``p <= 0.05`` corresponds to the
+95% confidence interval lying inside that region, and the same threshold serves CI and p.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+import numpy as np
+from scipy import stats as sps
+
+Side = Literal["greater", "less"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An effect with its 95% CI, the replicate count, and the bootstrap distribution behind it."""
+
+    effect: float
+    ci_low: float
+    ci_high: float
+    n: int
+    distribution: np.ndarray | None = None
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    return x[np.isfinite(x)]
+
+
+def bootstrap(
+    samples: tuple[np.ndarray, ...],
+    statistic: Callable[..., float],
+    *,
+    paired: bool,
+    rng: np.random.Generator,
+    n_resamples: int = 2000,
+    vectorized: bool = False,
+    confidence: float = 0.95,
+) -> Estimate:
+    """Percentile/BCa bootstrap CI of ``statistic(*samples)`` via scipy.stats.bootstrap.
+
+    A constant sample gives a zero-width CI at the observed value instead of NaN.
+    """
+    effect = float(statistic(*samples))
+    n = int(min(len(s) for s in samples))
+    if n < 2 or not np.isfinite(effect):
+        return Estimate(effect, float("nan"), float("nan"), n)
+    if all(np.ptp(s) == 0 for s in samples):
+        return Estimate(effect, effect, effect, n, np.full(n_resamples, effect))
+    kwargs = dict(paired=paired, vectorized=vectorized, n_resamples=n_resamples,
+                  confidence_level=confidence, random_state=rng)
+    if vectorized:
+        kwargs["axis"] = -1
+    res = sps.bootstrap(samples, statistic, method="percentile", **kwargs)
+    dist = np.asarray(res.bootstrap_distribution, dtype=float)
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if not (np.isfinite(lo) and np.isfinite(hi)) and np.isfinite(dist).mean() > 0.9:
+        # A few resamples were undefined (e.g. a constant resample has no rank correlation):
+        # take the percentiles of the defined ones rather than return no interval at all.
+        tail = 50 * (1 - confidence)
+        lo, hi = (float(v) for v in np.nanpercentile(dist, [tail, 100 - tail]))
+    return Estimate(effect, lo, hi, n, dist)
+
+
+def bootstrap_p(distribution: np.ndarray, bound: float, side: Side) -> float:
+    """Two-sided-scale bootstrap p that the effect is ``side`` of ``bound``.
+
+    p = 2 (1 + #{b on the wrong side}) / (B + 1); a constant distribution entirely on the right
+    side is exact and gets p = 0.
+    """
+    dist = _finite(distribution)
+    if dist.size == 0:
+        return 1.0
+    wrong = np.sum(dist <= bound) if side == "greater" else np.sum(dist >= bound)
+    if wrong == 0 and np.ptp(dist) == 0:
+        return 0.0
+    return float(min(1.0, 2.0 * (1 + wrong) / (dist.size + 1)))
+
+
+def t_p(diff: np.ndarray, bound: float, side: Side, other: np.ndarray | None = None) -> float:
+    """Two-sided-scale t-test p that mean(diff) (or mean(diff) - mean(other), Welch) is ``side`` of ``bound``."""
+    x = _finite(diff)
+    if other is None:
+        if x.size < 2:
+            return 1.0
+        if np.ptp(x) == 0:
+            return 0.0 if (x[0] > bound if side == "greater" else x[0] < bound) else 1.0
+        p = sps.ttest_1samp(x, bound, alternative=side).pvalue
+    else:
+        y = _finite(other)
+        if x.size < 2 or y.size < 2:
+            return 1.0
+        if np.ptp(x) == 0 and np.ptp(y) == 0:
+            d = x[0] - y[0]
+            return 0.0 if (d > bound if side == "greater" else d < bound) else 1.0
+        p = sps.ttest_ind(x - bound, y, equal_var=False, alternative=side).pvalue
+    return float(min(1.0, 2.0 * p)) if np.isfinite(p) else 1.0
+
+
+def tost_p(p_above_low: float, p_below_high: float) -> float:
+    """TOST: equivalence holds when both one-sided tests reject; its p is the larger of the two."""
+    return max(p_above_low, p_below_high)
+
+
+def rank_correlation(x: np.ndarray, y: np.ndarray, method: Literal["spearman", "kendall"] = "spearman") -> float:
+    """Spearman's rho or Kendall's tau-b of y against x; NaN when either is constant."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    if method == "kendall":
+        return float(sps.kendalltau(x, y).statistic)
+    return float(sps.spearmanr(x, y).statistic)
+
+
+def permutation_trend_p(x: np.ndarray, y: np.ndarray, side: Side, *, method: Literal["spearman", "kendall"],
+                        rng: np.random.Generator, n_resamples: int = 2000) -> float:
+    """Two-sided-scale permutation p that the rank correlation of y with x is ``side`` of 0."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if x.size < 3 or np.ptp(x) == 0:
+        return 1.0
+    if np.ptp(y) == 0:
+        return 1.0
+    if method == "spearman":
+        rx, ry = sps.rankdata(x), sps.rankdata(y)
+
+        def stat(v: np.ndarray, axis: int = -1) -> np.ndarray:
+            # Pearson correlation of ranks = Spearman's rho; v is (..., n) ranks of y permuted.
+            a = rx - rx.mean()
+            b = v - v.mean(axis=axis, keepdims=True)
+            return (b * a).sum(axis) / np.sqrt((a * a).sum() * (b * b).sum(axis))
+
+        data, vec = (ry,), True
+    else:
+        def stat(v: np.ndarray) -> float:
+            return sps.kendalltau(x, v).statistic
+
+        data, vec = (y,), False
+    res = sps.permutation_test(data, stat, permutation_type="pairings", vectorized=vec,
+                               n_resamples=n_resamples, alternative=side, random_state=rng)
+    return float(min(1.0, 2.0 * res.pvalue))
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (same order as given); NaN stays NaN."""
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    idx = np.flatnonzero(np.isfinite(p))
+    m = idx.size
+    if m == 0:
+        return out.tolist()
+    order = idx[np.argsort(p[idx], kind="stable")]
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out.tolist()

@@ -1,0 +1,127 @@
+"""Guess & Check: batched rejection sampling of networks that fit a training set exactly.
+
+Spec (specs/sgd_vs_architecture.md):
+
+- D4: draw every weight i.i.d. U[-1, 1] (biases are absent), forward the training set, accept iff the
+  training accuracy is exactly 1 (argmax over the 2 logits; an exact tie counts as an error). Repeat
+  until K networks are accepted or the draw budget is spent. Networks accepted for a training set are
+  re-checked first on a larger nested set (valid because {fit n} is a subset of {fit n - 2}).
+- D5: acceptance probability P = K / T with T the draws (inherited when networks are reused);
+  -log2 P is reported, and log2 T as a lower bound when K = 0.
+
+S training sets are sampled together: each batch draws M networks for every still-active set as one
+tensor of shape (S_active, M, *layer) and evaluates them in one forward. Every network of a batch that
+fits is kept (even beyond K), so the accepted networks of a set are *all* fits among its T draws; this
+is what makes the re-check on a nested set exact (spec anchor A4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from redshift.nets.bias_free import Architecture, Weights, draw_uniform, n_weights
+
+
+@dataclass(frozen=True)
+class GCConfig:
+    """accept: K, accepted networks wanted per training set; draw_cap: most draws per set (cap by draws,
+    never by time); batch_floats: weights drawn per batch in all (sets the batch size); low/high: the
+    uniform prior."""
+
+    accept: int = 50
+    draw_cap: int = 2_000_000
+    batch_floats: int = 1 << 23
+    low: float = -1.0
+    high: float = 1.0
+
+
+@dataclass(frozen=True)
+class GCResult:
+    """Accepted networks of S training sets.
+
+    weights[l]: (A, *shape_l) all accepted networks; owner: (A,) their training set; draws: (S,) T;
+    accepted: (S,) K (>= the config's K unless capped); ties: (S,) exact logit ties on the training set
+    among all draws (counted as errors).
+    """
+
+    weights: Weights
+    owner: torch.Tensor
+    draws: torch.Tensor
+    accepted: torch.Tensor
+    ties: torch.Tensor
+
+    def neg_log2_p(self) -> torch.Tensor:
+        """(S,) -log2(K / T) (spec D5); log2 T (a lower bound) where K = 0."""
+        t = self.draws.double()
+        k = self.accepted.double()
+        return torch.where(k > 0, torch.log2(t / k.clamp(min=1)), torch.log2(t))
+
+
+def fit_mask(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Exact fit and tie count of 2-logit outputs (spec D4, anchor A1).
+
+    logits: (..., B, 2), y: (..., B) broadcastable, labels in {0, 1}. Returns fits (...,) bool (every
+    sample strictly right) and ties (...,) int (samples with equal logits, counted as errors).
+    """
+    d = logits[..., 1] - logits[..., 0]  # (..., B) margin towards label 1
+    correct = torch.where(y.bool(), d > 0, d < 0)  # ties (d == 0) are errors
+    return correct.all(dim=-1), (d == 0).sum(dim=-1)
+
+
+def _empty(arch: Architecture, s: int, device: torch.device, dtype: torch.dtype) -> GCResult:
+    zeros = torch.zeros(s, dtype=torch.long, device=device)
+    weights = [torch.empty(0, *shape, device=device, dtype=dtype) for shape in arch.shapes]
+    return GCResult(weights, zeros[:0], zeros, zeros.clone(), zeros.clone())
+
+
+def recheck(arch: Architecture, prev: GCResult, x: torch.Tensor, y: torch.Tensor) -> GCResult:
+    """Keep the accepted networks of prev that also fit the larger nested sets x (S, n, ...), y (S, n).
+
+    Draws are inherited (spec D4/D5). The ties of the re-check are counted on the new samples' forward.
+    """
+    logits = arch.forward(prev.weights, x[prev.owner])  # (A, n, 2)
+    fits, ties = fit_mask(logits, y[prev.owner])  # (A,)
+    owner = prev.owner[fits]
+    accepted = torch.bincount(owner, minlength=prev.draws.shape[0])
+    extra_ties = torch.zeros_like(prev.ties).index_add_(0, prev.owner, ties)
+    return GCResult([w[fits] for w in prev.weights], owner, prev.draws.clone(), accepted,
+                    prev.ties + extra_ties)
+
+
+def _batch_size(arch: Architecture, cfg: GCConfig, active: int) -> int:
+    per_set = cfg.batch_floats // (active * n_weights(arch.shapes))
+    return max(16, int(per_set))
+
+
+def guess_check(arch: Architecture, x: torch.Tensor, y: torch.Tensor, cfg: GCConfig,
+                generator: torch.Generator, start: GCResult | None = None,
+                dtype: torch.dtype = torch.float32) -> GCResult:
+    """Rejection-sample networks fitting each of S training sets (spec D4).
+
+    x: (S, n, *features), y: (S, n) in {0, 1}. ``start`` (e.g. ``recheck`` of a smaller nested set)
+    supplies already accepted networks and inherited draws. Loops over batches, never over networks.
+    """
+    s = x.shape[0]
+    res = start if start is not None else _empty(arch, s, x.device, dtype)
+    parts_w, parts_o = [res.weights], [res.owner]
+    draws, accepted, ties = res.draws.clone(), res.accepted.clone(), res.ties.clone()
+    while True:
+        active = torch.nonzero((accepted < cfg.accept) & (draws < cfg.draw_cap)).flatten()  # (a,)
+        if active.numel() == 0:
+            break
+        room = int((cfg.draw_cap - draws[active]).min())
+        m = min(_batch_size(arch, cfg, active.numel()), room)
+        w = draw_uniform(arch.shapes, (active.numel(), m), generator, cfg.low, cfg.high, dtype)
+        logits = arch.forward(w, x[active].unsqueeze(1).to(dtype))  # (a, m, n, 2)
+        fits, t = fit_mask(logits, y[active].unsqueeze(1))  # (a, m)
+        set_idx, net_idx = torch.nonzero(fits, as_tuple=True)
+        parts_w.append([wl[set_idx, net_idx] for wl in w])
+        parts_o.append(active[set_idx])
+        accepted.index_add_(0, active, fits.sum(dim=1))
+        ties.index_add_(0, active, t.sum(dim=1))
+        draws[active] += m
+    weights = [torch.cat([p[layer] for p in parts_w]) for layer in range(len(arch.shapes))]
+    return GCResult(weights, torch.cat(parts_o), draws, accepted, ties)
+
