@@ -82,7 +82,7 @@ def _exit_code(rows: Sequence[dict]) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from redshift.runner import run_suites
+    from redshift.runner import resolve_device, run_suites
 
     claims = [c.strip() for c in args.claims.split(",") if c.strip()] if args.claims else None
     with ProgressReporter(enabled=not args.no_progress) as reporter:
@@ -92,7 +92,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"verdicts": rows}, indent=2))
     else:
-        out.print(verdict_table(rows, f"redshift verdicts ({args.budget}, {verdicts[0].budget and args.device})"))
+        out.print(verdict_table(rows, f"redshift verdicts ({args.budget}, {resolve_device(args.device)})"))
         _summary(rows)
     return _exit_code(rows)
 
@@ -168,13 +168,24 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from redshift import bench
+    import inspect
 
-    rows = bench.run_all(device=args.device, quick=args.quick)
+    from redshift import bench
+    from redshift.runner import resolve_device
+
+    device = str(resolve_device(args.device))
+    rows: list[dict] = []
+    for name, fn in sorted(inspect.getmembers(bench, inspect.isfunction)):
+        if name.endswith("_throughput") and fn.__module__ == bench.__name__:
+            kwargs = {"device": device}
+            if args.quick and "n" in inspect.signature(fn).parameters:
+                kwargs["n"] = 128
+            err.print(f"measuring {name} on {device} ...")
+            rows += [{"benchmark": name, **r} for r in fn(**kwargs)]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = RichTable(title="redshift bench")
+    table = RichTable(title=f"redshift bench ({device})")
     keys = list(dict.fromkeys(k for r in rows for k in r))
     for k in keys:
         table.add_column(k)
@@ -238,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.fn(args) or 0)
     except (BadInput, DatabaseError) as exc:
-        err.print(f"redshift: error: {exc}")
+        sys.stderr.write(f"redshift: error: {' '.join(str(exc).split())}\n")
         return 2
     except KeyboardInterrupt:
         err.print("redshift: interrupted; the run is kept, marked incomplete")

@@ -53,7 +53,20 @@ class Trend:
         return stats.rank_correlation(*self._points(table), method=self.method)
 
     def estimate(self, table: Table, rng: np.random.Generator, n_resamples: int) -> stats.Estimate:
-        return _bootstrap_table(self._effect, table, rng, n_resamples)
+        if self.method != "spearman" or np.isnan(table.values(self.metric, **(self.where or {}))).any():
+            return _bootstrap_table(self._effect, table, rng, n_resamples)
+        cases = table.cases(**(self.where or {}))
+        vals = table.values(self.metric, **(self.where or {}))  # (C, R)
+        x = np.array([float(c[self.axis]) for c in cases], dtype=float)
+        effect = self._effect(table)
+        n = int(np.isfinite(vals).any(axis=0).sum())
+        if not np.isfinite(effect) or vals.shape[1] < 2:
+            return stats.Estimate(effect, float("nan"), float("nan"), n)
+        idx = rng.integers(0, vals.shape[1], size=(n_resamples, vals.shape[1]))  # (B, R) joint resample
+        ys = vals[:, idx].transpose(1, 0, 2).reshape(n_resamples, -1)  # (B, C*R)
+        dist = stats.spearman_rows(np.repeat(x, vals.shape[1]), ys)  # (B,)
+        lo, hi = np.nanpercentile(dist, [2.5, 97.5]) if np.isfinite(dist).any() else (np.nan, np.nan)
+        return stats.Estimate(effect, float(lo), float(hi), n, dist)
 
     def p_value(self, table: Table, est: stats.Estimate, bound: float, side: stats.Side,
                 rng: np.random.Generator, n_resamples: int) -> float:
@@ -74,7 +87,7 @@ class Contrast:
     a: Mapping[str, Any]
     b: Mapping[str, Any]
     where: Where = None
-    paired: bool = True
+    paired: bool = False
 
     @property
     def metrics(self) -> tuple[str, ...]:

@@ -118,6 +118,19 @@ def rank_correlation(x: np.ndarray, y: np.ndarray, method: Literal["spearman", "
     return float(sps.spearmanr(x, y).statistic)
 
 
+def spearman_rows(x: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Spearman's rho of each row of ``ys`` (B, n) against ``x`` (n,), NaN-free rows only; NaN if constant."""
+    rx = sps.rankdata(x)
+    ry = sps.rankdata(ys, axis=1)  # (B, n), average ranks for ties
+    a = rx - rx.mean()
+    b = ry - ry.mean(axis=1, keepdims=True)
+    denom = np.sqrt((a * a).sum() * (b * b).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (b * a).sum(axis=1) / denom
+    rho[~np.isfinite(ys).all(axis=1)] = np.nan
+    return rho
+
+
 def permutation_trend_p(x: np.ndarray, y: np.ndarray, side: Side, *, method: Literal["spearman", "kendall"],
                         rng: np.random.Generator, n_resamples: int = 2000) -> float:
     """Two-sided-scale permutation p that the rank correlation of y with x is ``side`` of 0."""

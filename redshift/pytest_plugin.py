@@ -1,0 +1,154 @@
+"""pytest plugin: ``pytest suites/`` collects every suite's claims as test items named by claim id.
+
+An item passes when its verdict matches the paper's prediction, fails when it contradicts it
+(the failure message is the verdict line), and is reported as xfail with the numbers when
+inconclusive. The claims of a suite selected in one session (after ``-k``/markers) are decided
+together as one Holm family; each experiment is computed once per session. Under pytest-xdist every
+worker that runs a suite's item decides that suite's whole family (identical seeds give identical
+numbers) and writes its own run, so no row is lost; ``--dist loadgroup`` keeps a suite on one worker.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from redshift.suite import BUDGETS
+
+_SESSION = pytest.StashKey[Any]()
+_FAMILIES = pytest.StashKey[dict]()
+_VERDICTS = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("redshift", "redshift claims")
+    group.addoption("--redshift-budget", default="smoke", choices=BUDGETS, help="budget of the suites (smoke)")
+    group.addoption("--redshift-device", default="auto", help="auto (default), cpu or cuda")
+    group.addoption("--redshift-db", default=None, help="results database (default $REDSHIFT_DB or results/redshift.sqlite)")
+    group.addoption("--redshift-replicates", type=int, default=None, help="override every experiment's replicates")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "redshift_claim: a claim of a redshift suite")
+    for budget in BUDGETS:
+        config.addinivalue_line("markers", f"decisive_{budget}: a claim expected to be decisive at {budget}")
+    config.stash[_VERDICTS] = {}
+
+
+def _is_suite_file(path: Path) -> bool:
+    if path.name != "__init__.py":
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "SUITE = Suite(" in text
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if _is_suite_file(file_path):
+        return SuiteFile.from_parent(parent, path=file_path)
+    return None
+
+
+class SuiteFile(pytest.File):
+    """A suite package's ``__init__.py``: one item per claim."""
+
+    def collect(self):
+        from redshift.registry import load_file
+
+        suite = load_file(self.path)
+        if suite is None:
+            return
+        for claim in suite.claims:
+            item = ClaimItem.from_parent(self, name=claim.id, suite=suite, claim=claim)
+            item.add_marker(pytest.mark.redshift_claim)
+            item.add_marker(pytest.mark.xdist_group(suite.name))
+            item.add_marker(getattr(pytest.mark, f"decisive_{claim.decisive_at}"))
+            yield item
+
+
+class ClaimContradicted(Exception):
+    """The verdict contradicts the paper's prediction."""
+
+
+class ClaimItem(pytest.Item):
+    def __init__(self, *, suite: Any, claim: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite, self.claim = suite, claim
+        self.keywords[suite.name] = True
+
+    def runtest(self) -> None:
+        verdict = _verdict(self.config, self.suite, self.claim)
+        self.user_properties.append(("verdict", verdict.line()))
+        if verdict.status == verdict.predicted:
+            return
+        if verdict.status == "inconclusive":
+            pytest.xfail(f"inconclusive: {verdict.line()}")
+        raise ClaimContradicted(verdict.line())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ClaimContradicted):
+            return f"{self.claim.id} contradicts the paper: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.suite.name}::{self.claim.id}: {self.claim.statement}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    families: dict[str, list] = {}
+    for item in items:
+        if isinstance(item, ClaimItem):
+            families.setdefault(item.suite.name, []).append(item.claim)
+    config.stash[_FAMILIES] = families
+
+
+def _session(config: pytest.Config, suites: list) -> Any:
+    from redshift.runner import Session
+
+    if _SESSION not in config.stash:
+        session = Session(budget=config.getoption("redshift_budget"), device=config.getoption("redshift_device"),
+                          db_path=config.getoption("redshift_db"), replicates=config.getoption("redshift_replicates"),
+                          argv=["pytest", *config.invocation_params.args])
+        session.start(suites)
+        config.stash[_SESSION] = session
+    return config.stash[_SESSION]
+
+
+def _verdict(config: pytest.Config, suite: Any, claim: Any) -> Any:
+    cache = config.stash[_VERDICTS]
+    if claim.id not in cache:
+        family = config.stash.get(_FAMILIES, {}).get(suite.name) or [claim]
+        session = _session(config, [suite])
+        for verdict in session.evaluate(suite, family):
+            cache[verdict.claim] = verdict
+    return cache[claim.id]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(_SESSION, None)
+    if session is not None:
+        session.finish("complete")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    verdicts = list(config.stash.get(_VERDICTS, {}).values())
+    if not verdicts:
+        return
+    terminalreporter.section("redshift verdicts")
+    for v in verdicts:
+        terminalreporter.write_line(v.line())
+
+
+@pytest.fixture
+def redshift_benchmark(request: pytest.FixtureRequest) -> Any:
+    """pytest-benchmark's ``benchmark`` with a timer that synchronizes CUDA before reading the clock."""
+    from redshift.runner import resolve_device
+    from redshift.timing import synchronized_timer
+
+    device = resolve_device(request.config.getoption("redshift_device"))
+    request.node.add_marker(pytest.mark.benchmark(timer=synchronized_timer(device)))
+    return request.getfixturevalue("benchmark")

@@ -1,0 +1,182 @@
+"""Population-batched full-batch gradient descent on underdetermined least squares (init_implicit_bias spec).
+
+Every member of a population has its own instance A (n x d), b, initialisation, step size and
+stopping tolerance; all members advance together as one tensor program (leading dimension P).
+A member is frozen once its relative residual falls below its tolerance (or becomes non-finite)
+and converged members are compacted out, so long-plateau members (small alpha) do not drag the
+whole population (spec section 3, pitfalls P5 and P7). Closed-form gradients (pitfall P13).
+
+Models here: depth 1 (M9a) and diagonal networks of depth D in {2, 3, 4} (M9b) with the fixed and
+adaptive step rules of M12. Deep linear networks and the nonlinear generator are in
+``redshift.train.linear_deep``. L = 1/2 ||A y - b||^2 throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+import torch
+
+Tensor = torch.Tensor
+State = dict[str, Tensor]
+StepFn = Callable[[State, State], None]       # (state, data) -> None, updates state in place
+Monitor = Callable[[State, State], None]      # called every check_every steps (checkpoints)
+Rule = Literal["fixed", "adaptive"]
+EPS = torch.finfo(torch.float64).eps
+
+
+def bmv(M: Tensor, v: Tensor) -> Tensor:
+    """Batched matrix-vector product: M (P, a, b), v (P, b) -> (P, a)."""
+    return torch.bmm(M, v.unsqueeze(-1)).squeeze(-1)
+
+
+def gate(state: State, data: State, rnorm: Tensor, eta: Tensor) -> Tensor:
+    """Freeze members whose residual norm ||A y - b|| (P,) is below data["tolb"] = tol ||b|| (NaN freezes too).
+
+    Counts steps and GF time of live members; returns the step size to apply (P,): eta if live, else 0.
+    """
+    live = state["live"] & (rnorm >= data["tolb"])                         # (P,)
+    state["live"], state["rnorm"] = live, rnorm
+    e = eta * live
+    state["steps"].add_(live)
+    state["T"].add_(e)                                                      # T = sum_t eta_t (M12)
+    return e
+
+
+def _scatter(out: State, state: State, idx: Tensor) -> None:
+    """Write the current (compacted) members back into the full-population buffers."""
+    for k, v in state.items():
+        out[k][idx] = v
+
+
+def run_population(step: StepFn, state: State, data: State, cap: int, check_every: int = 200,
+                   monitor: Monitor | None = None) -> State:
+    """Run step(state, data) until every member is frozen or `cap` steps have passed.
+
+    state and data map names to tensors with leading dimension P (data needs "b" and "tolb").
+    Adds "live", "rnorm", "steps", "T" and returns the final state with "rho" = ||A y - b|| / ||b|| at
+    the last evaluated point, "converged" (rho < tol before the cap) and "diverged" (non-finite) flags.
+    monitor(state, data), if given, runs at t = 0, every check_every steps and at the end.
+    """
+    b = data["b"]
+    P, dev = b.shape[0], b.device
+    state = dict(state, live=torch.ones(P, dtype=torch.bool, device=dev),
+                 rnorm=torch.full((P,), torch.inf, dtype=b.dtype, device=dev),
+                 steps=torch.zeros(P, dtype=torch.long, device=dev), T=torch.zeros(P, dtype=b.dtype, device=dev))
+    out = {k: v.clone() for k, v in state.items()}
+    idx = torch.arange(P, device=dev)
+    t = 0
+    while t < cap:
+        if monitor is not None:
+            monitor(state, data)
+        for _ in range(min(check_every, cap - t)):
+            step(state, data)
+        t += check_every
+        live = state["live"]
+        n_live = int(live.sum())
+        if n_live == 0:
+            break
+        if n_live <= live.numel() // 2:
+            _scatter(out, state, idx)
+            keep = live.nonzero().squeeze(-1)
+            state, data, idx = {k: v[keep] for k, v in state.items()}, {k: v[keep] for k, v in data.items()}, idx[keep]
+    if monitor is not None:
+        monitor(state, data)
+    _scatter(out, state, idx)
+    finite = torch.isfinite(out["rnorm"])
+    rho = out["rnorm"] / b.norm(dim=-1)
+    return dict(out, rho=rho, converged=~out["live"] & finite, diverged=~finite)
+
+
+def system_data(A: Tensor, b: Tensor, tol: Tensor) -> State:
+    """Per-member constants shared by all models: A (P, n, d), A^T (P, d, n) contiguous, b (P, n), -b (P, n, 1),
+    ||A||_2 (P,), tol (P,) and tolb = tol ||b|| (P,)."""
+    return {"A": A, "At": A.mT.contiguous(), "b": b, "nb": -b.unsqueeze(-1), "tol": tol,
+            "normA": torch.linalg.matrix_norm(A, ord=2), "tolb": tol * b.norm(dim=-1)}
+
+
+def _depth1_step(state: State, data: State) -> None:
+    """One GD step on model (a): w <- w - eta A^T (A w - b), eta = 1 / ||A||_2^2 (M12)."""
+    r = torch.baddbmm(data["nb"], data["A"], state["w"].unsqueeze(-1))    # (P, n, 1)  A w - b
+    e = gate(state, data, torch.linalg.vector_norm(r, dim=(1, 2)), data["eta"])
+    state["w"] = state["w"] - e[:, None] * torch.bmm(data["At"], r).squeeze(-1)
+
+
+def train_depth1(A: Tensor, b: Tensor, w0: Tensor, cap: int, tol: float = 1e-12) -> State:
+    """Depth-1 least squares from w0 (P, d) (M9a, M12); returns the final state with "w" (P, d)."""
+    data = system_data(A, b, torch.full_like(b[:, 0], tol))
+    data["eta"] = 1 / data["normA"] ** 2
+    return run_population(_depth1_step, {"w": w0.clone()}, data, cap)
+
+
+def _pow_minus1(x: Tensor, m3: Tensor, m4: Tensor) -> Tensor:
+    """x^{D-1} for a per-member integer depth D in {2, 3, 4}, exactly, without a tensor-valued pow.
+    x (P, 2, d); m3 = (D >= 3), m4 = (D >= 4) as (P, 1, 1) bool."""
+    return x * torch.where(m3, x, 1.0) * torch.where(m4, x, 1.0)
+
+
+def _adaptive_eta(uv: Tensor, g: Tensor, data: State) -> Tensor:
+    """M12 adaptive rule: min{c / (2 D^2 ||A||^2 m^{2D-2}), c / (D ||g||_inf m^{D-2})}, m = max_i max(u_i, v_i). -> (P,)."""
+    m = uv.amax(dim=(1, 2))                                                 # (P,)
+    D, c = data["D"].view(-1), data["c"]
+    mD2 = torch.where(data["m3"].view(-1), m, 1.0) * torch.where(data["m4"].view(-1), m, 1.0)   # m^{D-2}
+    kernel = c / (2 * D**2 * data["normA"] ** 2 * (m * mD2) ** 2)
+    return torch.minimum(kernel, c / (D * g.abs().amax(dim=(1, 2)) * mD2))
+
+
+def _diag_step(state: State, data: State) -> None:
+    """One GD step on model (b) with uv = (u, v) stacked (P, 2, d) (M9b): beta = u^D - v^D,
+    g = A^T (A beta - b), u -= eta D u^{D-1} g, v += eta D v^{D-1} g."""
+    uv = state["uv"]
+    pw = _pow_minus1(uv, data["m3"], data["m4"])                           # (P, 2, d)  (u^{D-1}, v^{D-1})
+    pr = pw * uv                                                            # (P, 2, d)  (u^D, v^D)
+    r = torch.baddbmm(data["nb"], data["A"], (pr[:, 0] - pr[:, 1]).unsqueeze(-1))   # (P, n, 1)
+    g = torch.bmm(data["At"], r).view(uv.shape[0], 1, -1)                  # (P, 1, d)
+    eta = _adaptive_eta(uv, g, data) if "adaptive" in data else data["eta"]
+    e = gate(state, data, torch.linalg.vector_norm(r, dim=(1, 2)), eta)
+    uv.addcmul_(e.view(-1, 1, 1) * data["sgnD"] * pw, g, value=-1)
+
+
+@dataclass(frozen=True)
+class DiagSpec:
+    """Per-member diagonal-network settings, all (P,) tensors: init scale alpha (>= 0), depth D in {2, 3, 4},
+    step multiplier c, base tolerance tol, and s_sol = max(||x_l1||_inf, ||x_l2||_inf) for the fixed rule (M12).
+    rule applies to the whole population."""
+
+    alpha: Tensor
+    D: Tensor
+    c: Tensor
+    tol: Tensor
+    s_sol: Tensor
+    rule: Rule = "fixed"
+
+
+def diag_data(A: Tensor, b: Tensor, spec: DiagSpec) -> State:
+    """Per-member constants of model (b): the fixed-rule eta and the effective tolerance tol_eff (M12)."""
+    D = spec.D.to(A.dtype)
+    tau = spec.alpha.to(A.dtype) ** D                                       # (P,)  tau = alpha^D (M15)
+    normA, bnorm = torch.linalg.matrix_norm(A, ord=2), b.norm(dim=-1)
+    tol = torch.maximum(spec.tol, 100 * EPS * tau * normA * A.shape[-1] ** 0.5 / bnorm)   # tol_eff (M12)
+    data = system_data(A, b, tol)
+    S = torch.maximum(2 * tau, spec.s_sol)
+    sgn = torch.tensor([1.0, -1.0], dtype=A.dtype, device=A.device).view(1, 2, 1)
+    data.update(D=D.view(-1, 1, 1), m3=(D >= 3).view(-1, 1, 1), m4=(D >= 4).view(-1, 1, 1),
+                sgnD=D.view(-1, 1, 1) * sgn, c=spec.c.to(A.dtype),
+                eta=spec.c / (D**2 * normA**2 * S ** ((2 * D - 2) / D)))
+    if spec.rule == "adaptive":
+        data["adaptive"] = torch.ones_like(D, dtype=torch.bool)
+    return data
+
+
+def train_diagonal(A: Tensor, b: Tensor, spec: DiagSpec, cap: int, check_every: int = 200) -> State:
+    """Diagonal networks with u(0) = v(0) = alpha 1 (M9b) trained by GD (M12).
+
+    Returns the final state with "uv" (P, 2, d), "beta" = u^D - v^D (P, d), "tol_eff" (P,) and the
+    run_population flags.
+    """
+    data = diag_data(A, b, spec)
+    uv = spec.alpha.to(A.dtype).view(-1, 1, 1) * torch.ones(A.shape[0], 2, A.shape[-1], dtype=A.dtype, device=A.device)
+    out = run_population(_diag_step, {"uv": uv}, data, cap, check_every)
+    pr = out["uv"] ** spec.D.to(A.dtype).view(-1, 1, 1)
+    return dict(out, beta=pr[:, 0] - pr[:, 1], tol_eff=data["tol"])

@@ -1,0 +1,17 @@
+"""Shared test setup: the toy suites are run by the plugin and CLI tests, never collected directly."""
+from pathlib import Path
+
+import pytest
+
+collect_ignore = ["toy_suites"]
+
+TOY = Path(__file__).parent / "toy_suites"
+
+
+@pytest.fixture
+def toy_env(monkeypatch, tmp_path):
+    """Environment under which the toy suites are discoverable and the database is in tmp_path."""
+    monkeypatch.setenv("REDSHIFT_SUITE_PATHS", f"{TOY / 'toy'}:{TOY / 'toy_bad'}")
+    db = tmp_path / "r.sqlite"
+    monkeypatch.setenv("REDSHIFT_DB", str(db))
+    return db

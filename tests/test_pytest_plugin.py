@@ -1,0 +1,56 @@
+"""The pytest plugin on the toy suites: items per claim, pass/fail/xfail, -k, xdist."""
+import sqlite3
+
+import pytest
+
+from conftest import TOY
+
+pytest_plugins = ["pytester"]
+
+
+def _run(pytester, *args, suites=("toy", "toy_bad")):
+    return pytester.runpytest_subprocess(*(str(TOY / s) for s in suites), "-p", "no:cacheprovider",
+                                         "--redshift-device", "cpu", *args)
+
+
+def test_claims_are_items_with_outcomes_by_verdict(pytester, tmp_path):
+    """TOY-* pass, BAD-1 (refuted) fails with the verdict line, BAD-2 (inconclusive) xfails."""
+    db = tmp_path / "p.sqlite"
+    result = _run(pytester, "--redshift-db", str(db), "-rxX")
+    result.assert_outcomes(passed=3, failed=1, xfailed=1)
+    result.stdout.fnmatch_lines(["*BAD-1 contradicts the paper: BAD-1 refuted (predicted supported)*"])
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0] == 5
+    assert conn.execute("SELECT status FROM runs").fetchone()[0] == "complete"
+
+
+def test_keyword_selection_runs_only_chosen_claims(pytester, tmp_path):
+    """-k TOY-1 runs one item and stores one verdict."""
+    db = tmp_path / "k.sqlite"
+    result = _run(pytester, "--redshift-db", str(db), "-k", "TOY-1")
+    result.assert_outcomes(passed=1)
+    conn = sqlite3.connect(db)
+    assert [r[0] for r in conn.execute("SELECT claim FROM verdicts")] == ["TOY-1"]
+
+
+def test_budget_and_replicates_options_reach_the_run(pytester, tmp_path):
+    """--redshift-budget standard --redshift-replicates 6: the run records both."""
+    db = tmp_path / "b.sqlite"
+    _run(pytester, "--redshift-db", str(db), "--redshift-budget", "standard", "--redshift-replicates", "6",
+         "-k", "TOY-1 or TOY-3", suites=("toy",)).assert_outcomes(passed=2)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT budget FROM runs").fetchone()[0] == "standard"
+    assert {r[0] for r in conn.execute("SELECT n FROM verdicts")} == {6}
+
+
+def test_xdist_two_workers_lose_no_rows(pytester, tmp_path):
+    """-n 2: every worker's run is complete and holds every measurement of each suite it decided."""
+    pytest.importorskip("xdist")
+    db = tmp_path / "x.sqlite"
+    _run(pytester, "--redshift-db", str(db), "-n", "2").assert_outcomes(passed=3, failed=1, xfailed=1)
+    conn = sqlite3.connect(db)
+    counts = conn.execute("SELECT run_id, suite, COUNT(*) FROM measurements GROUP BY run_id, suite").fetchall()
+    assert counts and all(n == {"toy": 32, "toy_bad": 20}[suite] for _, suite, n in counts)
+    assert {r[0] for r in conn.execute("SELECT status FROM runs")} == {"complete"}
+    claims = {r[0] for r in conn.execute("SELECT claim FROM verdicts")}
+    assert claims == {"BAD-1", "BAD-2", "TOY-1", "TOY-2", "TOY-3"}

@@ -1,0 +1,77 @@
+"""Statistics primitives on inputs with known answers."""
+import numpy as np
+import pytest
+
+from redshift import stats
+
+
+def test_holm_matches_hand_computation():
+    """Holm adjusts sorted p-values by (m - rank) and keeps them monotone."""
+    adjusted = stats.holm([0.01, 0.04, 0.03, 0.5])
+    assert adjusted == pytest.approx([0.04, 0.09, 0.09, 0.5])
+
+
+def test_holm_keeps_nan():
+    """A claim without a p-value is not counted in the family."""
+    adjusted = stats.holm([0.01, float("nan"), 0.02])
+    assert adjusted[0] == pytest.approx(0.02) and np.isnan(adjusted[1]) and adjusted[2] == pytest.approx(0.02)
+
+
+def test_bootstrap_of_constant_sample_is_zero_width():
+    """A constant sample gives the observed value as both CI ends."""
+    est = stats.bootstrap((np.full(10, 3.0),), np.mean, paired=False, rng=np.random.default_rng(0))
+    assert (est.effect, est.ci_low, est.ci_high) == (3.0, 3.0, 3.0)
+
+
+def test_bootstrap_ci_covers_the_mean_of_normal_data():
+    """The 95% CI of a mean of 400 N(5, 1) draws is about 5 +- 0.1."""
+    x = np.random.default_rng(1).normal(5.0, 1.0, 400)
+    est = stats.bootstrap((x,), np.mean, paired=False, rng=np.random.default_rng(2), vectorized=True, n_resamples=2000)
+    assert est.ci_low < 5.0 < est.ci_high
+    assert est.ci_high - est.ci_low == pytest.approx(2 * 1.96 / 20, rel=0.15)
+
+
+def test_t_p_is_twice_the_one_sided_p():
+    """The two-sided-scale p equals 2 x scipy's one-sided p."""
+    from scipy import stats as sps
+
+    x = np.array([0.3, 1.2, 0.8, 1.9, 0.1, 1.1])
+    assert stats.t_p(x, 0.0, "greater") == pytest.approx(2 * sps.ttest_1samp(x, 0.0, alternative="greater").pvalue)
+
+
+def test_t_p_of_constant_sample_is_exact():
+    """A constant sample on the right side of the bound has p = 0, on the wrong side p = 1."""
+    assert stats.t_p(np.ones(5), 0.0, "greater") == 0.0
+    assert stats.t_p(np.ones(5), 2.0, "greater") == 1.0
+
+
+def test_rank_correlation_of_monotone_data_is_one():
+    """A strictly increasing relation has Spearman rho 1 and Kendall tau 1."""
+    x = np.arange(10.0)
+    assert stats.rank_correlation(x, x**3) == pytest.approx(1.0)
+    assert stats.rank_correlation(x, -x, method="kendall") == pytest.approx(-1.0)
+
+
+def test_spearman_rows_matches_scipy():
+    """The vectorized rho equals scipy.stats.spearmanr row by row, ties included."""
+    from scipy import stats as sps
+
+    rng = np.random.default_rng(3)
+    x = np.repeat(np.arange(4.0), 5)
+    ys = rng.integers(0, 6, size=(7, 20)).astype(float)
+    want = [sps.spearmanr(x, y).statistic for y in ys]
+    assert stats.spearman_rows(x, ys) == pytest.approx(want)
+
+
+def test_permutation_p_small_for_a_perfect_trend_and_large_for_the_wrong_side():
+    """A perfect increasing trend of 12 points is significant upward, not downward."""
+    x = np.arange(12.0)
+    rng = np.random.default_rng(4)
+    assert stats.permutation_trend_p(x, x, "greater", method="spearman", rng=rng, n_resamples=999) < 0.01
+    assert stats.permutation_trend_p(x, x, "less", method="spearman", rng=rng, n_resamples=999) == 1.0
+
+
+def test_bootstrap_p_counts_the_wrong_side():
+    """With 10 of 999 resamples at or below the bound, p = 2 * 11 / 1000."""
+    dist = np.concatenate([np.full(10, -1.0), np.full(989, 1.0)])
+    assert stats.bootstrap_p(dist, 0.0, "greater") == pytest.approx(0.022)
