@@ -100,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _summary(rows: Sequence[dict]) -> None:
     counts = {s: sum(r["status"] == s for r in rows) for s in ("supported", "refuted", "inconclusive")}
     wrong = [r["claim"] for r in rows if r["status"] != "inconclusive" and r["status"] != r["predicted"]]
-    out.print(f"{len(rows)} claims: {counts['supported']} supported, {counts['refuted']} refuted, "
+    out.print(f"{len(rows)} claim{'s' if len(rows) != 1 else ''}: {counts['supported']} supported, {counts['refuted']} refuted, "
               f"{counts['inconclusive']} inconclusive" + (f"; contradicting the paper: {', '.join(wrong)}" if wrong else ""))
 
 
