@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(fn=cmd_show)
     exp = sub.add_parser("export", help="measurements as CSV/JSON, or key numbers as asv results")
     exp.add_argument("--format", choices=["csv", "json", "asv"], default="csv")
-    exp.add_argument("--run", type=int, help="run id (default: all runs; asv: the latest)")
+    exp.add_argument("--run", type=int, help="run id (default: all runs; asv: every commit's latest complete clean run)")
     exp.add_argument("--out", help="output file (csv/json; default stdout) or folder (asv)")
     exp.add_argument("--db")
     exp.set_defaults(fn=cmd_export)

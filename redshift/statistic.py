@@ -66,7 +66,7 @@ class Trend:
         ys = vals[:, idx].transpose(1, 0, 2).reshape(n_resamples, -1)  # (B, C*R)
         dist = stats.spearman_rows(np.repeat(x, vals.shape[1]), ys)  # (B,)
         lo, hi = np.nanpercentile(dist, [2.5, 97.5]) if np.isfinite(dist).any() else (np.nan, np.nan)
-        return stats.Estimate(effect, float(lo), float(hi), n, dist)
+        return stats.covering(stats.Estimate(effect, float(lo), float(hi), n, dist))
 
     def p_value(self, table: Table, est: stats.Estimate, bound: float, side: stats.Side,
                 rng: np.random.Generator, n_resamples: int) -> float:
@@ -200,7 +200,7 @@ def _bootstrap_table(fn: Callable[[Table], float], table: Table, rng: np.random.
     est = stats.bootstrap((columns,), lambda idx: fn(table.take(np.asarray(idx, dtype=int))),
                           paired=False, rng=rng, n_resamples=n_resamples, vectorized=False)
     effect = float(fn(table))
-    return stats.Estimate(effect, est.ci_low, est.ci_high, _finite_replicates(table), est.distribution)
+    return stats.covering(stats.Estimate(effect, est.ci_low, est.ci_high, _finite_replicates(table), est.distribution))
 
 
 def _finite_replicates(table: Table) -> int:

@@ -63,7 +63,15 @@ def bootstrap(
         # take the percentiles of the defined ones rather than return no interval at all.
         tail = 50 * (1 - confidence)
         lo, hi = (float(v) for v in np.nanpercentile(dist, [tail, 100 - tail]))
-    return Estimate(effect, lo, hi, n, dist)
+    return covering(Estimate(effect, lo, hi, n, dist))
+
+
+def covering(est: Estimate) -> Estimate:
+    """Widen a CI that excludes its own point estimate (a percentile-bootstrap artefact of rank
+    statistics on resamples with duplicated points) so that it includes it: conservative."""
+    if not (np.isfinite(est.ci_low) and np.isfinite(est.ci_high) and np.isfinite(est.effect)):
+        return est
+    return Estimate(est.effect, min(est.ci_low, est.effect), max(est.ci_high, est.effect), est.n, est.distribution)
 
 
 def bootstrap_p(distribution: np.ndarray, bound: float, side: Side) -> float:

@@ -75,3 +75,11 @@ def test_bootstrap_p_counts_the_wrong_side():
     """With 10 of 999 resamples at or below the bound, p = 2 * 11 / 1000."""
     dist = np.concatenate([np.full(10, -1.0), np.full(989, 1.0)])
     assert stats.bootstrap_p(dist, 0.0, "greater") == pytest.approx(0.022)
+
+
+def test_covering_widens_a_ci_that_excludes_its_estimate():
+    """A CI [0.944, 0.947] around an estimate 0.943 becomes [0.943, 0.947]; a covering CI is unchanged."""
+    est = stats.covering(stats.Estimate(0.943, 0.944, 0.947, 10))
+    assert (est.ci_low, est.ci_high) == (0.943, 0.947)
+    same = stats.covering(stats.Estimate(1.0, 0.5, 1.5, 10))
+    assert (same.ci_low, same.ci_high) == (0.5, 1.5)

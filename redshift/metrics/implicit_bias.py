@@ -71,9 +71,11 @@ def projection_error(w: torch.Tensor, w0: torch.Tensor, Q: torch.Tensor, x_l2: t
 def q2(z: torch.Tensor) -> torch.Tensor:
     """q(z) = int_0^z arcsinh(t/2) dt = 2 - sqrt(4 + z^2) + z arcsinh(z/2) (M10), even, convex, >= 0.
 
-    Written as z arcsinh(z/2) - z^2 / (2 + sqrt(4 + z^2)) to avoid cancellation at small z.
+    Written as z arcsinh(z/2) - |z| (|z| / (2 + hypot(2, z))) to avoid cancellation at small z and
+    overflow at large z.
     """
-    return z * torch.asinh(z / 2) - z * z / (2 + torch.sqrt(4 + z * z))
+    t = z.abs()
+    return z * torch.asinh(z / 2) - t * (t / (2 + torch.hypot(torch.full_like(t, 2.0), t)))
 
 
 def h_depth(s: torch.Tensor, D: int) -> torch.Tensor:
@@ -177,8 +179,10 @@ def gradient_flow_limit(A: torch.Tensor, b: torch.Tensor, alpha: torch.Tensor, D
     Damped Newton from mu = 0 on the strictly convex dual Phi(mu) = sum phi_D(A^T mu) - b^T mu, with
     Hessian A diag(phi''(A^T mu)) A^T, for the whole population at once (per-member alpha and D).
     ok is False where rho(w_GF) >= 1e-11 or alpha is outside M11's validated range for its D.
-    A (P, n, d), b (P, n), alpha (P,), D (P,) -> OracleResult.
+    All-zero rows of A (padding of a population with mixed n) are inert: their diagonal Hessian entry
+    is set to 1 and their gradient component is 0. A (P, n, d), b (P, n), alpha (P,), D (P,) -> OracleResult.
     """
+    pad = torch.diag_embed((A.abs().amax(-1) == 0).to(A.dtype))   # (P, n, n)
     alpha, D = alpha.reshape(-1, 1).to(A.dtype), D.reshape(-1, 1).to(A.dtype)
     mu = torch.zeros_like(b)                                # (P, n)
     failed = torch.zeros(b.shape[0], dtype=torch.bool, device=b.device)
@@ -189,7 +193,7 @@ def gradient_flow_limit(A: torch.Tensor, b: torch.Tensor, alpha: torch.Tensor, D
         live = (gnorm / bnorm >= ORACLE_TOL) & ~failed
         if not bool(live.any()):
             break
-        H = torch.bmm(A * curv[:, None, :], A.mT)            # (P, n, n)  A diag(phi'') A^T
+        H = torch.bmm(A * curv[:, None, :], A.mT) + pad      # (P, n, n)  A diag(phi'') A^T
         w, _, _ = _dual_grad(A, b, mu, alpha, D)
         step = torch.linalg.solve(H, bmv(A, w) - b)         # (P, n)  Newton direction
         mu, stalled = _backtrack(A, b, mu, step, gnorm, live, alpha, D)

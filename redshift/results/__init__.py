@@ -13,7 +13,7 @@ __all__ = ["Database", "DatabaseError", "RunInfo", "read", "read_verdicts", "res
 _MEASUREMENTS = """
 SELECT m.run_id, r.commit_sha AS "commit", r.dirty, r.budget, r.device, r.status AS run_status,
        r.started_at, r.machine, r.versions, m.suite, m.experiment, m.case_name AS "case", m.params,
-       m.replicate, m.metric, m.value, m.unit, m.direction
+       m.replicate, m.metric, m.value, m.unit, m.direction, m.margin
 FROM measurements m JOIN runs r ON r.id = m.run_id {where} ORDER BY m.run_id, m.id
 """
 

@@ -24,16 +24,16 @@ CHECKPOINT = 100    # M13: E_id checkpoints every 100 steps
 
 
 def power_step(W: Tensor, q: Tensor) -> tuple[Tensor, Tensor]:
-    """One warm-started power iteration on W^T W: returns (1.1 * estimate of ||W||_2 (P,), new q (P, cols)).
+    """One warm-started power iteration on W^T W: returns (1.1 * estimate of ||W||_2 (B,), new q (B, cols)).
 
-    The estimate ||W^T W q|| / ||W q|| is a lower bound of ||W||_2; q is kept where W q vanishes
-    (a zero factor) so the iteration resumes once the factor moves.
+    The estimate ||W^T W q|| / ||W q|| is a lower bound of ||W||_2; q is kept where W^T W q vanishes
+    (a zero factor) so the iteration resumes once the factor moves. W (B, rows, cols), q (B, cols).
     """
-    x = bmv(W, q)                                                   # (P, rows)
-    y = bmv(W.mT, x)                                                # (P, cols)
+    x = bmv(W, q)                                                   # (B, rows)
+    y = bmv(W.mT, x)                                                # (B, cols)
     xn, yn = x.norm(dim=-1), y.norm(dim=-1)
-    q_new = torch.where((yn > TINY)[:, None], y / yn.clamp_min(TINY)[:, None], q)
-    return SAFETY * torch.where(xn > TINY, yn / xn.clamp_min(TINY), 0.0), q_new
+    q_new = torch.where((yn > TINY)[:, None], y / yn[:, None], q)
+    return SAFETY * torch.nan_to_num(yn / xn), q_new
 
 
 def _warm(W: Tensor, iters: int = 30) -> Tensor:
@@ -46,63 +46,84 @@ def _warm(W: Tensor, iters: int = 30) -> Tensor:
 
 @dataclass(frozen=True)
 class FCInit:
-    """Initial factors of model (c), padded to four: W1 (P, d, m), W2, W3 (P, m, m), wL (P, m); depth L (P,)."""
+    """Initial factors of model (c), padded to four: W1 (P, d, m), middle W2, W3 stacked as Wm (P, 2, m, m),
+    wL (P, m); number of trainable factors L (P,) in {2, 3, 4} (W2 trains if L >= 3, W3 if L = 4)."""
 
     W1: Tensor
-    W2: Tensor
-    W3: Tensor
+    Wm: Tensor
     wL: Tensor
     L: Tensor
 
 
-def _fc_kappa(s: Tensor, trainable: Tensor, a: Tensor, gnorm: Tensor, L: Tensor) -> Tensor:
-    """M12 bound kappa = a^2 sum_l P_l^2 + (L - 1) ||G|| max_{l<l'} P_ll' over trainable factors.
-    s (P, 4) spectral norms (1 for frozen identities), trainable (P, 4) bool -> (P,)."""
-    Pl = torch.stack([s[:, [1, 2, 3]].prod(-1), s[:, [0, 2, 3]].prod(-1),
-                      s[:, [0, 1, 3]].prod(-1), s[:, [0, 1, 2]].prod(-1)], dim=-1)       # (P, 4)
-    pairs = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
-    Pll = torch.stack([s[:, [k for k in range(4) if k not in p]].prod(-1) for p in pairs], dim=-1)   # (P, 6)
-    both = torch.stack([trainable[:, i] & trainable[:, j] for i, j in pairs], dim=-1)              # (P, 6)
-    top = torch.where(both, Pll, 0.0).amax(-1)
-    return a**2 * (torch.where(trainable, Pl, 0.0) ** 2).sum(-1) + (L - 1) * gnorm * top
+_PAIRS = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
+
+
+def _fc_kappa(s: Tensor, data: State, gnorm: Tensor) -> Tensor:
+    """M12 bound kappa = a^2 sum_l P_l^2 + (L - 1) ||G|| max_{l<l'} P_ll' over trainable factors l, l', with
+    P_l = prod_{k != l} s_k and P_ll' = prod_{k not in {l, l'}} s_k. s (P, 4) norm estimates (1 for frozen
+    identities) -> (P,)."""
+    s1, s2, s3, s4 = s.unbind(-1)
+    p12, p34 = s1 * s2, s3 * s4
+    Pl = torch.stack([s2 * p34, s1 * p34, p12 * s4, p12 * s3], -1)                     # (P, 4)
+    Pll = torch.stack([p34, s2 * s4, s2 * s3, s1 * s4, s1 * s3, p12], -1)              # (P, 6) in _PAIRS order
+    top = (Pll * data["pair_mask"]).amax(-1)
+    return data["normA"] ** 2 * ((Pl * data["t_mask"]) ** 2).sum(-1) + data["Lm1"] * gnorm * top
 
 
 def _fc_step(state: State, data: State) -> None:
-    """One GD step on model (c) with eta_t = c / kappa_t (M12); grads dL/dW_l = (W_1..W_{l-1})^T G h_{l+1}^T."""
-    W1, W2, W3, wL = state["W1"], state["W2"], state["W3"], state["wL"]
-    h3 = bmv(W3, wL)
-    h2 = bmv(W2, h3)                                                # (P, m)  h = W2 W3 wL
-    r = torch.baddbmm(data["nb"], data["A"], bmv(W1, h2).unsqueeze(-1))   # (P, n, 1)  A y - b
+    """One GD step on model (c) with eta_t = c / kappa_t (M12); dL/dW_l = (W_1..W_{l-1})^T G h_{l+1}^T."""
+    W1, Wm, wL = state["W1"], state["Wm"], state["wL"]
+    P, m = wL.shape
+    h3 = bmv(Wm[:, 1], wL)
+    h2 = bmv(Wm[:, 0], h3)                                          # (P, m)  h = W2 W3 wL
+    r = torch.baddbmm(data["nb"], data["A"], torch.bmm(W1, h2.unsqueeze(-1)))   # (P, n, 1)  A y - b
     g = torch.bmm(data["At"], r).squeeze(-1)                        # (P, d)  G = A^T r
     s1, state["q1"] = power_step(W1, state["q1"])
-    s2, state["q2"] = power_step(W2, state["q2"])
-    s3, state["q3"] = power_step(W3, state["q3"])
-    t = data["trainable"]
-    s = torch.stack([s1, torch.where(t[:, 1], s2, 1.0), torch.where(t[:, 2], s3, 1.0), wL.norm(dim=-1)], dim=-1)
-    kappa = _fc_kappa(s, t, data["normA"], g.norm(dim=-1), data["L"])
+    sm, qm = power_step(Wm.view(2 * P, m, m), state["qm"].view(2 * P, m))
+    state["qm"] = qm.view(P, 2, m)
+    s = torch.cat([s1[:, None], torch.where(data["mid"], sm.view(P, 2), 1.0), wL.norm(dim=-1, keepdim=True)], -1)
+    kappa = _fc_kappa(s, data, g.norm(dim=-1))
     e = gate(state, data, torch.linalg.vector_norm(r, dim=(1, 2)), data["c"] / kappa.clamp_min(TINY))
     a1 = bmv(W1.mT, g)                                              # (P, m)
-    a2 = bmv(W2.mT, a1)
-    a3 = bmv(W3.mT, a2)
+    a2 = bmv(Wm[:, 0].mT, a1)
     eg = -e[:, None]                                                # (P, 1)
-    state["W1"] = torch.baddbmm(W1, (eg * g).unsqueeze(-1), h2.unsqueeze(1))          # W1 -= e G h2^T
-    state["W2"] = torch.baddbmm(W2, (eg * data["t2"] * a1).unsqueeze(-1), h3.unsqueeze(1))
-    state["W3"] = torch.baddbmm(W3, (eg * data["t3"] * a2).unsqueeze(-1), wL.unsqueeze(1))
-    state["wL"] = wL + eg * a3
+    left = torch.stack([a1, a2], 1) * (eg * data["mid_f"]).unsqueeze(-1)     # (P, 2, m)  frozen factors get 0
+    right = torch.stack([h3, wL], 1)                                # (P, 2, m)
+    state["wL"] = wL + eg * bmv(Wm[:, 1].mT, a2)
+    state["W1"] = torch.baddbmm(W1, (eg * g).unsqueeze(-1), h2.unsqueeze(1))          # W1 -= e G h^T
+    state["Wm"] = torch.baddbmm(Wm.view(2 * P, m, m), left.view(2 * P, m, 1), right.view(2 * P, 1, m)).view(P, 2, m, m)
 
 
 def _identity_monitor(state: State, data: State) -> None:
     """Checkpoint of E_id = ||P_null(y - W1(0) h)|| / ||x_l2|| (M13), kept as a running maximum in state["eid"]."""
-    h = state["h"] if "h" in state else bmv(state["W2"], bmv(state["W3"], state["wL"]))   # (P, m)
-    y = bmv(state["W1"], h)                                         # (P, d)
+    h = _hidden(state)                                              # (P, m)
+    y = bmv(state["W1"] if "W1" in state else state["Wout"], h)    # (P, d)
     eid = null_project(data["Q"], y - bmv(data["W10"], h)).norm(dim=-1) / data["xl2n"]
     state["eid"] = torch.maximum(state["eid"], eid)
 
 
-def _identity_pad(M: Tensor, keep: Tensor) -> Tensor:
-    """Replace the factor M (P, m, m) by the identity where keep (P,) is False (a frozen, absent layer)."""
-    eye = torch.eye(M.shape[-1], dtype=M.dtype, device=M.device).expand_as(M)
-    return torch.where(keep[:, None, None], M, eye)
+def _hidden(state: State) -> Tensor:
+    """The output layer's input h: W2 W3 wL for model (c), relu(W_h z + b_h) for model (d). -> (P, m)."""
+    if "Wm" in state:
+        return bmv(state["Wm"][:, 0], bmv(state["Wm"][:, 1], state["wL"]))
+    return torch.relu(bmv(state["Wh"], state["z"]) + state["bh"])
+
+
+def _identity_pad(Wm: Tensor, keep: Tensor) -> Tensor:
+    """Replace middle factors Wm (P, 2, m, m) by identities where keep (P, 2) is False (absent layers)."""
+    eye = torch.eye(Wm.shape[-1], dtype=Wm.dtype, device=Wm.device).expand_as(Wm)
+    return torch.where(keep[:, :, None, None], Wm, eye)
+
+
+def fc_data(A: Tensor, b: Tensor, L: Tensor, Q: Tensor, x_l2: Tensor, W10: Tensor, tol: float, c: float) -> State:
+    """Per-member constants of model (c): trainable masks for the padded factors, step constants, E_id inputs."""
+    data = system_data(A, b, torch.full_like(b[:, 0], tol))
+    yes = torch.ones_like(L, dtype=torch.bool)
+    t = torch.stack([yes, L >= 3, L >= 4, yes], -1)                # (P, 4) trainable factors
+    data.update(mid=t[:, 1:3], mid_f=t[:, 1:3].to(A.dtype), t_mask=t.to(A.dtype), Lm1=(L - 1).to(A.dtype),
+                pair_mask=torch.stack([t[:, i] & t[:, j] for i, j in _PAIRS], -1).to(A.dtype),
+                c=torch.full_like(b[:, 0], c), Q=Q, W10=W10, xl2n=x_l2.norm(dim=-1))
+    return data
 
 
 def train_fc(A: Tensor, b: Tensor, init: FCInit, Q: Tensor, x_l2: Tensor, cap: int,
@@ -113,13 +134,56 @@ def train_fc(A: Tensor, b: Tensor, init: FCInit, Q: Tensor, x_l2: Tensor, cap: i
     state: factors, "y" (P, d), "eid" (P,) (max over checkpoints) and the run_population flags.
     """
     L = init.L.to(A.device)
-    data = system_data(A, b, torch.full_like(b[:, 0], tol))
-    t = torch.stack([torch.ones_like(L, dtype=torch.bool), L >= 3, L >= 4, torch.ones_like(L, dtype=torch.bool)], -1)
-    W2, W3 = _identity_pad(init.W2, t[:, 1]), _identity_pad(init.W3, t[:, 2])
-    data.update(trainable=t, t2=t[:, 1:2].to(A.dtype), t3=t[:, 2:3].to(A.dtype), L=L.to(A.dtype),
-                c=torch.full_like(b[:, 0], c), Q=Q, W10=init.W1.clone(), xl2n=x_l2.norm(dim=-1))
-    state = {"W1": init.W1.clone(), "W2": W2, "W3": W3, "wL": init.wL.clone(),
-             "q1": _warm(init.W1), "q2": _warm(W2), "q3": _warm(W3), "eid": torch.zeros_like(b[:, 0])}
+    data = fc_data(A, b, L, Q, x_l2, init.W1.clone(), tol, c)
+    Wm = _identity_pad(init.Wm, data["mid"])
+    P, m = init.wL.shape
+    state = {"W1": init.W1.clone(), "Wm": Wm.contiguous(), "wL": init.wL.clone(), "q1": _warm(init.W1),
+             "qm": _warm(Wm.reshape(2 * P, m, m)).view(P, 2, m), "eid": torch.zeros_like(b[:, 0])}
     out = run_population(_fc_step, state, data, cap, CHECKPOINT, _identity_monitor)
-    out["y"] = bmv(out["W1"], bmv(out["W2"], bmv(out["W3"], out["wL"])))
+    out["y"] = bmv(out["W1"], _hidden(out))
+    return out
+
+
+def _generator_step(state: State, data: State) -> None:
+    """One GD step on model (d), y = W_out relu(W_h z + b_h), with eta_t = 0.5 / kappa_t (M9d, M12),
+    kappa_t = ||A||^2 (||h||^2 + ||W_out||_2^2 (||z||^2 + 1)) + ||A^T r|| sqrt(||z||^2 + 1)."""
+    Wout, Wh, bh, z = state["Wout"], state["Wh"], state["bh"], state["z"]
+    pre = bmv(Wh, z) + bh                                           # (P, k)
+    h = torch.relu(pre)
+    r = torch.baddbmm(data["nb"], data["A"], torch.bmm(Wout, h.unsqueeze(-1)))   # (P, n, 1)  A y - b
+    g = torch.bmm(data["At"], r).squeeze(-1)                        # (P, d)
+    sW, state["q1"] = power_step(Wout, state["q1"])
+    z1 = data["z2p1"]                                               # (P,)  ||z||^2 + 1
+    kappa = data["normA"] ** 2 * ((h * h).sum(-1) + sW**2 * z1) + g.norm(dim=-1) * z1.sqrt()
+    e = gate(state, data, torch.linalg.vector_norm(r, dim=(1, 2)), data["c"] / kappa.clamp_min(TINY))
+    eg = -e[:, None]
+    delta = bmv(Wout.mT, g) * (pre > 0)                             # (P, k)  dL/dpre
+    state["Wout"] = torch.baddbmm(Wout, (eg * g).unsqueeze(-1), h.unsqueeze(1))       # W_out -= e G h^T
+    state["Wh"] = torch.baddbmm(Wh, (eg * delta).unsqueeze(-1), z.unsqueeze(1))
+    state["bh"] = bh + eg * delta
+
+
+@dataclass(frozen=True)
+class GeneratorInit:
+    """Initial parameters of model (d): W_out (P, d, k), W_h (P, k, c), b_h (P, k) and the fixed code z (P, c)."""
+
+    Wout: Tensor
+    Wh: Tensor
+    bh: Tensor
+    z: Tensor
+
+
+def train_generator(A: Tensor, b: Tensor, init: GeneratorInit, Q: Tensor, x_l2: Tensor, cap: int,
+                    tol: float = 1e-10, c: float = 0.5) -> State:
+    """Model (d) trained by GD (M9d, M12); W_h and b_h train, there is no output bias.
+
+    Returns the final state with "y" = W_out h (P, d), "eid" (P,) (max over checkpoints) and the flags.
+    """
+    data = system_data(A, b, torch.full_like(b[:, 0], tol))
+    data.update(z2p1=(init.z**2).sum(-1) + 1, c=torch.full_like(b[:, 0], c), Q=Q, W10=init.Wout.clone(),
+                xl2n=x_l2.norm(dim=-1))
+    state = {"Wout": init.Wout.clone(), "Wh": init.Wh.clone(), "bh": init.bh.clone(), "z": init.z,
+             "q1": _warm(init.Wout), "eid": torch.zeros_like(b[:, 0])}
+    out = run_population(_generator_step, state, data, cap, CHECKPOINT, _identity_monitor)
+    out["y"] = bmv(out["Wout"], _hidden(out))
     return out

@@ -1,0 +1,99 @@
+"""``redshift cite CLAIM_ID [--run RUN_ID]``: one line a paper can quote, plus the source's BibTeX.
+
+The line holds every field needed to reproduce the number: claim, verdict, effect, 95% CI,
+replicates, suite and its version, commit (with +dirty when the tree had local changes), budget,
+device, torch version, and the run id and date. The BibTeX is the suite's ``citation`` field (the
+paper the claim comes from); when the suite is not installed here or declares none, a BibTeX
+comment says so instead of an invented entry.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from redshift.report import runs
+from redshift.results import Database
+from redshift.runner import BadInput
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The fields of a claim's verdict in one run, the quotable line, and the BibTeX."""
+
+    claim: str
+    statement: str
+    verdict: str
+    predicted: str
+    effect: float | None
+    ci_low: float | None
+    ci_high: float | None
+    replicates: int
+    suite: str
+    suite_version: str
+    commit: str | None
+    dirty: bool
+    budget: str
+    device: str
+    hardware: str
+    torch: str
+    run_id: int
+    date: str
+    run_status: str
+    bibtex: str
+
+    @property
+    def line(self) -> str:
+        commit = (self.commit[:7] if self.commit else "none") + ("+dirty" if self.dirty else "")
+        tail = "" if self.run_status == "complete" else f", {self.run_status} run"
+        return (f"{self.claim} {self.verdict}, effect {_num(self.effect)} [95% CI {_num(self.ci_low)}, "
+                f"{_num(self.ci_high)}], {self.replicates} replicates, suite {self.suite} v{self.suite_version}, "
+                f"commit {commit}, budget {self.budget}, device {self.device} ({self.hardware}), "
+                f"torch {self.torch} (redshift run {self.run_id}, {self.date[:10]}{tail})")
+
+    def to_json(self) -> dict:
+        return asdict(self) | {"line": self.line}
+
+
+def _num(x: float | None) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.3g}"
+
+
+def _finite(x: object) -> float | None:
+    return float(x) if x is not None and math.isfinite(float(x)) else None
+
+
+def _verdict_row(db: Database, claim: str, run: int | None) -> dict:
+    """The claim's verdict in ``run``, or in the latest complete run having it (else the latest run)."""
+    sql = ("SELECT v.*, r.status AS run_status FROM verdicts v JOIN runs r ON r.id = v.run_id WHERE v.claim = ?"
+           + (" AND v.run_id = ?" if run is not None else "") + " ORDER BY (r.status = 'complete'), v.run_id")
+    rows = db.query(sql, (claim, run) if run is not None else (claim,))
+    if not rows:
+        where = f"run {run}" if run is not None else str(db.path)
+        raise BadInput(f"claim {claim!r} has no verdict in {where}; `redshift show` lists a run's claims")
+    return dict(rows[-1])
+
+
+def bibtex(suite_name: str) -> str:
+    """The suite's citation, or a BibTeX comment saying why there is none."""
+    suite = runs.installed_suite(suite_name)
+    if suite is None:
+        return f"% no BibTeX: suite {suite_name!r} is not installed here, so its citation is unknown"
+    if not suite.citation.strip():
+        return f"% no BibTeX: suite {suite_name!r} declares no citation (its Suite.citation is empty)"
+    return suite.citation.strip()
+
+
+def cite(db: Database, claim: str, run: int | None = None) -> Citation:
+    """The citation of ``claim``'s verdict (see the module docstring)."""
+    row = _verdict_row(db, claim, run)
+    info = runs.run_info(db, int(row["run_id"]))
+    machine, versions = info["machine"], info["versions"]
+    version = row.get("suite_version") or info["suites"].get(row["suite"], "?")
+    return Citation(
+        claim=claim, statement=row.get("statement") or "", verdict=row["status"], predicted=row.get("predicted") or "",
+        effect=_finite(row["effect"]), ci_low=_finite(row["ci_low"]), ci_high=_finite(row["ci_high"]),
+        replicates=int(row["n"] or 0), suite=row["suite"], suite_version=str(version), commit=info["commit_sha"],
+        dirty=bool(info["dirty"]), budget=info["budget"], device=info["device"],
+        hardware=str(machine.get("gpu") or machine.get("cpu") or "unknown hardware"),
+        torch=str(versions.get("torch", "unknown")), run_id=int(info["id"]), date=str(info["started_at"]),
+        run_status=str(info["status"]), bibtex=bibtex(row["suite"]))

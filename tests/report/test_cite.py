@@ -1,0 +1,52 @@
+"""redshift cite: one quotable line with every field, and the suite's BibTeX (or why there is none)."""
+import json
+
+import torch
+
+from redshift.cli import main
+from redshift.report.cite import cite
+from redshift.results import Database
+
+from synth import synth_run, verdict
+
+
+def test_cite_prints_every_field(fig_run, fig_env, capsys):
+    """The line names claim, verdict, effect, CI, replicates, suite version, commit, budget, device, torch."""
+    assert main(["cite", "FIG-1"]) == 0
+    out = capsys.readouterr().out
+    with Database(fig_env) as db:
+        c = cite(db, "FIG-1")
+        commit = (db.run(fig_run)["commit_sha"] or "no commit")[:7]
+    line = out.splitlines()[0]
+    for field in ("FIG-1 supported", f"effect {c.effect:.3g}", f"[95% CI {c.ci_low:.3g}, {c.ci_high:.3g}]",
+                  "6 replicates", "suite figtoy v3", f"commit {commit}", "budget smoke", "device cpu",
+                  f"torch {torch.__version__}", f"redshift run {fig_run}"):
+        assert field in line, field
+    assert "@article{figtoy2024," in out and "title={A Toy With Figures}" in out
+
+
+def test_cite_json_has_every_field(fig_run, capsys):
+    """--json carries the fields, the line and the BibTeX."""
+    assert main(["cite", "FIG-2", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert {"claim", "verdict", "effect", "ci_low", "ci_high", "replicates", "suite", "suite_version", "commit",
+            "budget", "device", "hardware", "torch", "run_id", "line", "bibtex"} <= set(payload)
+    assert payload["claim"] == "FIG-2" and payload["replicates"] == 6 and payload["bibtex"].startswith("@article")
+
+
+def test_cite_run_picks_that_run_and_says_when_no_bibtex(db_path, capsys):
+    """--run 1 cites run 1; a suite not installed here gets a BibTeX comment, not an invented entry."""
+    synth_run(db_path, "a" * 40, {(0, "x"): [1.0, 2.0]}, verdicts=[verdict("TOY-9", "supported", effect=1.0)])
+    synth_run(db_path, "b" * 40, {(0, "x"): [1.0, 2.0]}, verdicts=[verdict("TOY-9", "refuted", effect=-1.0)])
+    assert main(["cite", "TOY-9", "--run", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "TOY-9 supported, effect 1 " in out and "commit aaaaaaa" in out
+    assert "% no BibTeX: suite 'toy' is not installed here" in out
+    assert main(["cite", "TOY-9"]) == 0 and "TOY-9 refuted" in capsys.readouterr().out
+
+
+def test_cite_unknown_claim_is_bad_input(db_path, capsys):
+    """A claim with no verdict: exit 2 with one line."""
+    synth_run(db_path, None, {(0, "x"): [1.0, 2.0]})
+    assert main(["cite", "NOPE-3"]) == 2
+    assert "NOPE-3" in capsys.readouterr().err
