@@ -49,24 +49,33 @@ class Pool:
 
     x: (N, *feature_shape) inputs; y: (N,) binary labels (0 = first class of the pair, 1 = second);
     segment: (N,) index of the pair each example belongs to; pairs: the class pairs in segment order.
-    A class shared by two pairs appears once in each pair's segment.
+    A class shared by two pairs appears once in each pair's segment. held_out: None (every example may
+    be drawn for training, the rest is the test set: digits) or (N,) bool, True on test-split examples
+    that are never drawn for training and are the only test examples (MNIST/CIFAR-10 splits).
     """
 
     x: torch.Tensor
     y: torch.Tensor
     segment: torch.Tensor
     pairs: tuple[tuple[int, int], ...]
+    held_out: torch.Tensor | None = None
 
 
-def pool_pairs(x: torch.Tensor, y: torch.Tensor, pairs: Sequence[tuple[int, int]]) -> Pool:
-    """Concatenate the examples of each class pair of (x (N, ...), y (N,) class ids) into a Pool (spec D1)."""
-    xs, ys, segs = [], [], []
+def pool_pairs(x: torch.Tensor, y: torch.Tensor, pairs: Sequence[tuple[int, int]],
+               held_out: torch.Tensor | None = None) -> Pool:
+    """Concatenate the examples of each class pair of (x (N, ...), y (N,) class ids) into a Pool (spec D1).
+
+    held_out: optional (N,) bool marking test-split examples (see :class:`Pool`).
+    """
+    xs, ys, segs, held = [], [], [], []
     for k, (a, b) in enumerate(pairs):
         keep = (y == a) | (y == b)
         xs.append(x[keep])
         ys.append((y[keep] == b).long())  # label 0 = a, label 1 = b
         segs.append(torch.full((int(keep.sum()),), k, dtype=torch.long, device=y.device))
-    return Pool(torch.cat(xs), torch.cat(ys), torch.cat(segs), tuple(tuple(p) for p in pairs))
+        held.append(held_out[keep] if held_out is not None else keep[keep])
+    out = torch.cat(held) if held_out is not None else None
+    return Pool(torch.cat(xs), torch.cat(ys), torch.cat(segs), tuple(tuple(p) for p in pairs), out)
 
 
 def digits_pool(pairs: Sequence[tuple[int, int]], device: torch.device | str = "cpu") -> Pool:
@@ -77,7 +86,7 @@ def digits_pool(pairs: Sequence[tuple[int, int]], device: torch.device | str = "
 
 @dataclass(frozen=True)
 class NestedSets:
-    """S nested balanced training sets drawn from a Pool (spec D1).
+    """S nested balanced training sets drawn from a Pool (spec D1); test_mask gives each set's test set.
 
     order: (S, n_max) pool indices, classes interleaved (a, b, a, b, ...), so the training set of size n
     is ``order[:, :n]`` for every even n <= n_max and is a prefix of the set of size n + 2.
@@ -99,13 +108,16 @@ class NestedSets:
         """(S, N) bool: every example of the set's pair that is not in its training set of size n."""
         in_train = torch.zeros_like(self.member)
         in_train.scatter_(1, self.order[:, :n], True)
-        return self.member & ~in_train
+        test = self.member & ~in_train
+        return test if self.pool.held_out is None else test & self.pool.held_out[None, :]
 
 
 def _interleaved_order(pool: Pool, pair_index: int, seed: int, n_max: int) -> np.ndarray:
     """Pool indices (n_max,) a0, b0, a1, b1, ... from class-wise permutations fixed by the seed (D1)."""
     rng = np.random.default_rng(seed)
     seg = (pool.segment == pair_index).cpu().numpy()
+    if pool.held_out is not None:
+        seg &= ~pool.held_out.cpu().numpy()  # training sets come from the training split only
     labels = pool.y.cpu().numpy()
     per_class = [np.flatnonzero(seg & (labels == c)) for c in (0, 1)]
     if min(len(p) for p in per_class) < n_max // 2:

