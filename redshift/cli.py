@@ -1,7 +1,8 @@
 """The ``redshift`` command: the only module that prints.
 
-Exit codes: 0 when no verdict contradicts its paper's prediction, 1 when one does (e.g. a claim
-predicted supported comes out refuted), 2 on bad input (one line on stderr, nothing written).
+Exit codes: 0 when every verdict is as its paper predicts or honestly undecided below its
+decisive budget; 1 when a claim is decided against the prediction, or is inconclusive at a budget
+where it is declared decisive; 2 on bad input (one line on stderr, nothing written); 3 on a crash.
 """
 from __future__ import annotations
 
@@ -77,8 +78,20 @@ def verdict_table(rows: Sequence[dict], title: str) -> RichTable:
     return table
 
 
+def _failing(rows: Sequence[dict]) -> list[str]:
+    """Claims decided against the paper, or undecided at a budget where they are declared decisive."""
+    from redshift.suite import budget_rank
+
+    def fails(r: dict) -> bool:
+        if r["status"] == "inconclusive":
+            return r["predicted"] != "inconclusive" and budget_rank(r["budget"]) >= budget_rank(r["decisive_at"])
+        return r["status"] != r["predicted"]
+
+    return [r["claim"] for r in rows if fails(r)]
+
+
 def _exit_code(rows: Sequence[dict]) -> int:
-    return 1 if any(r["status"] != "inconclusive" and r["status"] != r["predicted"] for r in rows) else 0
+    return 1 if _failing(rows) else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -100,8 +113,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _summary(rows: Sequence[dict]) -> None:
     counts = {s: sum(r["status"] == s for r in rows) for s in ("supported", "refuted", "inconclusive")}
     wrong = [r["claim"] for r in rows if r["status"] != "inconclusive" and r["status"] != r["predicted"]]
+    undecided = [c for c in _failing(rows) if c not in wrong]
     out.print(f"{len(rows)} claim{'s' if len(rows) != 1 else ''}: {counts['supported']} supported, {counts['refuted']} refuted, "
-              f"{counts['inconclusive']} inconclusive" + (f"; contradicting the paper: {', '.join(wrong)}" if wrong else ""))
+              f"{counts['inconclusive']} inconclusive" + (f"; contradicting the paper: {', '.join(wrong)}" if wrong else "")
+              + (f"; undecided where declared decisive: {', '.join(undecided)}" if undecided else ""))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -130,12 +145,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     from redshift.results import Database
 
     with Database(args.db, create=False) as db:
-        run_id = args.run_id or db.latest_run()
+        run_id = db.latest_run() if args.run_id is None else args.run_id
         if run_id is None:
             raise BadInput(f"{db.path} holds no runs yet; run `redshift run` first")
         run = db.run(run_id)
         rows = [dict(r) for r in db.query("SELECT claim, statement, status, predicted, effect, ci_low, ci_high, "
-                                          "p_value, n, seconds FROM verdicts WHERE run_id = ? ORDER BY id", (run_id,))]
+                                          "p_value, n, seconds, p_adjusted, suite, ? AS budget, decisive_at "
+                                          "FROM verdicts WHERE run_id = ? ORDER BY id", (run["budget"], run_id))]
     if args.json:
         print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows}, indent=2, default=str))
         return 0
@@ -155,6 +171,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         path = export_asv(args.db, args.run, args.out)
         err.print(f"wrote asv results to {path}")
         return 0
+    if args.run is not None:
+        from redshift.results import Database
+
+        with Database(args.db, create=False) as db:
+            db.run(args.run)  # an unknown run id is bad input
     frame = read(args.db, run=args.run)
     cols = ["run_id", "commit", "suite", "case", "replicate", "metric", "value", "unit"]
     frame = frame[cols + [c for c in ("experiment", "budget", "device", "direction") if c in frame]]
@@ -254,6 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("redshift: interrupted; the run is kept, marked incomplete")
         return 130
+    except Exception as exc:  # a crash is not a refutation: exit 3, with the traceback's last frames
+        import traceback
+
+        tail = "".join(traceback.format_exception(exc)[-6:])
+        sys.stderr.write(f"{tail}redshift: crashed: {type(exc).__name__}: {exc} (the run is kept, marked incomplete)\n")
+        return 3
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """pytest plugin: ``pytest suites/`` collects every suite's claims as test items named by claim id.
 
 An item passes when its verdict matches the paper's prediction, fails when it contradicts it
-(the failure message is the verdict line), and is reported as xfail with the numbers when
-inconclusive. The claims of a suite selected in one session (after ``-k``/markers) are decided
+(the failure message is the verdict line) or when it is inconclusive at a budget where the claim
+declares itself decisive (``decisive_at``), and is reported as xfail with the numbers when it is
+inconclusive below that budget. The claims of a suite selected in one session (after ``-k``/markers) are decided
 together as one Holm family; each experiment is computed once per session. Under pytest-xdist every
 worker that runs a suite's item decides that suite's whole family (identical seeds give identical
 numbers) and writes its own run, so no row is lost; ``--dist loadgroup`` keeps a suite on one worker.
@@ -19,21 +20,39 @@ from redshift.suite import BUDGETS
 _SESSION = pytest.StashKey[Any]()
 _FAMILIES = pytest.StashKey[dict]()
 _VERDICTS = pytest.StashKey[dict]()
+_FAILED = pytest.StashKey[dict]()
+_SUITES = pytest.StashKey[list]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("redshift", "redshift claims")
     group.addoption("--redshift-budget", default="smoke", choices=BUDGETS, help="budget of the suites (smoke)")
-    group.addoption("--redshift-device", default="auto", help="auto (default), cpu or cuda")
+    group.addoption("--redshift-device", default="auto", choices=["auto", "cpu", "cuda"], help="device (auto)")
     group.addoption("--redshift-db", default=None, help="results database (default $REDSHIFT_DB or results/redshift.sqlite)")
     group.addoption("--redshift-replicates", type=int, default=None, help="override every experiment's replicates")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _check_options(config)
     config.addinivalue_line("markers", "redshift_claim: a claim of a redshift suite")
     for budget in BUDGETS:
         config.addinivalue_line("markers", f"decisive_{budget}: a claim expected to be decisive at {budget}")
     config.stash[_VERDICTS] = {}
+
+
+def _check_options(config: pytest.Config) -> None:
+    """Bad options stop the session with one message before any item runs or anything is written."""
+    from redshift.results.db import DatabaseError, _inspect, resolve_path
+    from redshift.runner import BadInput, resolve_device
+
+    replicates = config.getoption("redshift_replicates")
+    if replicates is not None and replicates < 1:
+        raise pytest.UsageError("--redshift-replicates must be a positive integer")
+    try:
+        resolve_device(config.getoption("redshift_device"))
+        _inspect(resolve_path(config.getoption("redshift_db")))
+    except (BadInput, DatabaseError) as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _is_suite_file(path: Path) -> bool:
@@ -73,6 +92,10 @@ class ClaimContradicted(Exception):
     """The verdict contradicts the paper's prediction."""
 
 
+class ClaimUndecided(Exception):
+    """Inconclusive at or above the claim's decisive budget."""
+
+
 class ClaimItem(pytest.Item):
     def __init__(self, *, suite: Any, claim: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -84,6 +107,8 @@ class ClaimItem(pytest.Item):
         self.user_properties.append(("verdict", verdict.line()))
         if verdict.status == verdict.predicted:
             return
+        if verdict.undecided:
+            raise ClaimUndecided(verdict.line())
         if verdict.status == "inconclusive":
             pytest.xfail(f"inconclusive: {verdict.line()}")
         raise ClaimContradicted(verdict.line())
@@ -91,6 +116,9 @@ class ClaimItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ClaimContradicted):
             return f"{self.claim.id} contradicts the paper: {excinfo.value}"
+        if isinstance(excinfo.value, ClaimUndecided):
+            return (f"{self.claim.id} is undecided at a budget where it is declared decisive "
+                    f"(decisive_at={self.claim.decisive_at}): {excinfo.value}")
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -100,38 +128,55 @@ class ClaimItem(pytest.Item):
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     families: dict[str, list] = {}
+    suites: dict[str, Any] = {}
     for item in items:
         if isinstance(item, ClaimItem):
             families.setdefault(item.suite.name, []).append(item.claim)
+            suites[item.suite.name] = item.suite
     config.stash[_FAMILIES] = families
+    config.stash[_SUITES] = list(suites.values())
 
 
-def _session(config: pytest.Config, suites: list) -> Any:
+def _session(config: pytest.Config) -> Any:
     from redshift.runner import Session
 
     if _SESSION not in config.stash:
+        suites = {item_suite.name: item_suite for item_suite in config.stash.get(_SUITES, [])}
         session = Session(budget=config.getoption("redshift_budget"), device=config.getoption("redshift_device"),
                           db_path=config.getoption("redshift_db"), replicates=config.getoption("redshift_replicates"),
                           argv=["pytest", *config.invocation_params.args])
-        session.start(suites)
+        session.start(list(suites.values()))
         config.stash[_SESSION] = session
     return config.stash[_SESSION]
 
 
 def _verdict(config: pytest.Config, suite: Any, claim: Any) -> Any:
+    """The claim's verdict; its suite's family is decided once (a failure is remembered, not retried)."""
     cache = config.stash[_VERDICTS]
+    failed = config.stash.setdefault(_FAILED, {})
+    if suite.name in failed:
+        raise failed[suite.name]
     if claim.id not in cache:
         family = config.stash.get(_FAMILIES, {}).get(suite.name) or [claim]
-        session = _session(config, [suite])
-        for verdict in session.evaluate(suite, family):
-            cache[verdict.claim] = verdict
+        try:
+            for verdict in _session(config).evaluate(suite, family):
+                cache[verdict.claim] = verdict
+        except Exception as exc:
+            failed[suite.name] = exc
+            raise
     return cache[claim.id]
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    session = config.stash.get(_SESSION, None)
-    if session is not None:
-        session.finish("complete")
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run is complete only when every collected claim got a verdict and pytest ended normally."""
+    config = session.config
+    run = config.stash.get(_SESSION, None)
+    if run is None:
+        return
+    wanted = {c.id for family in config.stash.get(_FAMILIES, {}).values() for c in family}
+    done = set(config.stash.get(_VERDICTS, {}))
+    normal = int(exitstatus) in (0, 1) and not config.stash.get(_FAILED, {})
+    run.finish("complete" if normal and wanted <= done else "incomplete")
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -28,7 +28,11 @@ def _from_package(package: str) -> dict[str, Suite]:
     for info in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
         if not info.ispkg or info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{package}.{info.name}")
+        try:
+            module = importlib.import_module(f"{package}.{info.name}")
+        except Exception as exc:  # a broken suite is named, not a traceback
+            raise UnknownSuite(f"suite package {package}.{info.name} failed to import: "
+                               f"{type(exc).__name__}: {exc}") from exc
         suite = getattr(module, "SUITE", None)
         if isinstance(suite, Suite):
             found[suite.name] = suite

@@ -113,7 +113,10 @@ class Session:
         self.verdicts: list[Verdict] = []
 
     def start(self, suites: Sequence[Suite]) -> None:
-        commit, dirty = git_state(Path.cwd())
+        for suite in suites:
+            for exp in suite.experiments:
+                exp.cases_for(self.budget)  # a budget the suite does not declare fails before anything is written
+        commit, dirty = git_state()
         if self.db is not None:
             info = RunInfo(commit=commit, dirty=dirty, budget=self.budget, device=str(self.torch_device),
                            machine=machine_info(self.torch_device), versions=versions(),
@@ -143,8 +146,13 @@ class Session:
         ctx = Context(suite.name, exp, self.budget, self.torch_device, reps, out, _Hooks(self, suite.name, self.reporter))
         self.reporter.start(suite.name, exp.name, len(cases), reps)
         t0 = time.perf_counter()
-        records = [self._store(suite, exp, rec) for rec in exp.measure(cases, ctx)]
+        seen: set[tuple[str, int]] = set()
+        names = {c.name for c in cases}
+        records = [self._store(suite, exp, self._check(exp, rec, names, reps, seen)) for rec in exp.measure(cases, ctx)]
         seconds = time.perf_counter() - t0
+        if len(seen) != len(cases) * reps:
+            raise ValueError(f"suite {suite.name}: experiment {exp.name} yielded {len(seen)} records, expected "
+                             f"{len(cases) * reps} (one per case and replicate)")
         self.reporter.finish(suite.name, exp.name, seconds)
         table = Table.from_records(cases, records, reps)
         if exp.figures is not None:
@@ -152,10 +160,21 @@ class Session:
             exp.figures(frame_of(suite, exp, records), out)
         return table, seconds
 
-    def _store(self, suite: Suite, exp: Experiment, rec: Record) -> Record:
+    @staticmethod
+    def _check(exp: Experiment, rec: Record, names: set[str], reps: int, seen: set) -> Record:
+        """A record must name a requested case and replicate, once, with declared metrics only."""
+        where = f"experiment {exp.name}, record {rec.case.name} replicate {rec.replicate}"
+        if rec.case.name not in names or not 0 <= rec.replicate < reps:
+            raise ValueError(f"{where}: not a requested case and replicate (0..{reps - 1})")
+        if (rec.case.name, rec.replicate) in seen:
+            raise ValueError(f"{where}: yielded twice")
         unknown = [m for m in rec.values if m not in exp.metrics]
         if unknown:
-            raise ValueError(f"suite {suite.name}: experiment {exp.name} measured undeclared metric {unknown[0]!r}")
+            raise ValueError(f"{where}: undeclared metric {unknown[0]!r}")
+        seen.add((rec.case.name, rec.replicate))
+        return rec
+
+    def _store(self, suite: Suite, exp: Experiment, rec: Record) -> Record:
         if self.db is not None:
             params = json.dumps(rec.case.params, sort_keys=True)
             rows = [(suite.name, exp.name, rec.case.name, params, rec.replicate, m, _sql_num(v),
@@ -173,7 +192,8 @@ class Session:
             rng = np.random.default_rng(seed_for(suite.name, claim.id, "bootstrap"))
             assessments.append(assess(claim, table, rng))
             extra[claim.id] = seconds
-        out = verdicts(assessments, suite=suite.name, budget=self.budget, extra_seconds=extra)
+        out = verdicts(assessments, suite=suite.name, budget=self.budget, family_size=len(suite.claims),
+                       extra_seconds=extra)
         if self.db is not None:
             self.db.write_verdicts(self.run_id, suite.name, suite.version, out)
         self.verdicts.extend(out)

@@ -33,7 +33,6 @@ class Trend:
     axis: str
     where: Where = None
     method: Literal["spearman", "kendall"] = "spearman"
-    log_axis: bool = False
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -43,20 +42,21 @@ class Trend:
         return case.matches(self.where) and self.axis in case.params
 
     def _points(self, table: Table) -> tuple[np.ndarray, np.ndarray]:
-        cases = table.cases(**(self.where or {}))
-        vals = table.values(self.metric, **(self.where or {}))  # (C, R)
+        cases, vals = self._cases_values(table)  # (C, R)
         x = np.array([float(c[self.axis]) for c in cases], dtype=float)
-        x = np.log(x) if self.log_axis else x  # ranks are invariant; kept for readable plots
         return np.repeat(x, vals.shape[1]), vals.reshape(-1)
+
+    def _cases_values(self, table: Table) -> tuple[list[Case], np.ndarray]:
+        where = dict(self.where or {}) | {self.axis: lambda v: v is not None}
+        return table.cases(**where), table.values(self.metric, **where)
 
     def _effect(self, table: Table) -> float:
         return stats.rank_correlation(*self._points(table), method=self.method)
 
     def estimate(self, table: Table, rng: np.random.Generator, n_resamples: int) -> stats.Estimate:
-        if self.method != "spearman" or np.isnan(table.values(self.metric, **(self.where or {}))).any():
+        cases, vals = self._cases_values(table)  # (C, R)
+        if self.method != "spearman" or np.isnan(vals).any():
             return _bootstrap_table(self._effect, table, rng, n_resamples)
-        cases = table.cases(**(self.where or {}))
-        vals = table.values(self.metric, **(self.where or {}))  # (C, R)
         x = np.array([float(c[self.axis]) for c in cases], dtype=float)
         effect = self._effect(table)
         n = int(np.isfinite(vals).any(axis=0).sum())
@@ -65,15 +65,18 @@ class Trend:
         idx = rng.integers(0, vals.shape[1], size=(n_resamples, vals.shape[1]))  # (B, R) joint resample
         ys = vals[:, idx].transpose(1, 0, 2).reshape(n_resamples, -1)  # (B, C*R)
         dist = stats.spearman_rows(np.repeat(x, vals.shape[1]), ys)  # (B,)
-        lo, hi = np.nanpercentile(dist, [2.5, 97.5]) if np.isfinite(dist).any() else (np.nan, np.nan)
-        return stats.covering(stats.Estimate(effect, float(lo), float(hi), n, dist))
+        lo, hi = stats.percentile_ci(dist, n)
+        return stats.covering(stats.Estimate(effect, lo, hi, n, dist))
 
     def p_value(self, table: Table, est: stats.Estimate, bound: float, side: stats.Side,
                 rng: np.random.Generator, n_resamples: int) -> float:
         if bound == 0:
             x, y = self._points(table)
             return stats.permutation_trend_p(x, y, side, method=self.method, rng=rng, n_resamples=n_resamples)
-        return stats.bootstrap_p(est.distribution, bound, side) if est.distribution is not None else 1.0
+        return stats.bootstrap_p(est.distribution, bound, side, est.n) if est.distribution is not None else 1.0
+
+    def bootstrap_p(self, bound: float) -> bool:
+        return bound != 0
 
     def describe(self) -> str:
         return f"{self.method} correlation of {self.metric} with {self.axis}"
@@ -115,6 +118,9 @@ class Contrast:
         ya, yb = self._groups(table)
         return stats.t_p(yb - ya, bound, side) if self.paired else stats.t_p(yb, bound, side, other=ya)
 
+    def bootstrap_p(self, bound: float) -> bool:
+        return False
+
     def describe(self) -> str:
         return f"difference of mean {self.metric}: {dict(self.b)} minus {dict(self.a)}"
 
@@ -155,6 +161,9 @@ class Mean:
                 rng: np.random.Generator, n_resamples: int) -> float:
         return stats.t_p(self._values(table), bound, side)
 
+    def bootstrap_p(self, bound: float) -> bool:
+        return False
+
     def describe(self) -> str:
         return f"mean {self.metric}"
 
@@ -176,7 +185,10 @@ class Custom:
 
     def p_value(self, table: Table, est: stats.Estimate, bound: float, side: stats.Side,
                 rng: np.random.Generator, n_resamples: int) -> float:
-        return stats.bootstrap_p(est.distribution, bound, side) if est.distribution is not None else 1.0
+        return stats.bootstrap_p(est.distribution, bound, side, est.n) if est.distribution is not None else 1.0
+
+    def bootstrap_p(self, bound: float) -> bool:
+        return True
 
     def describe(self) -> str:
         return self.description

@@ -1,8 +1,18 @@
 """Statistics behind verdicts: bootstrap CIs, rank trends with permutation p, t and TOST p, Holm.
 
 Conventions. Every p-value here is on the "two-sided scale": twice the one-sided p of the
-hypothesis that the effect lies in a claim's support region. So ``p <= 0.05`` corresponds to the
-95% confidence interval lying inside that region, and the same threshold serves CI and p.
+hypothesis that the effect lies beyond a bound, so that ``p <= 0.05`` matches a 95% confidence
+interval excluding the bound. CI and p come from different methods for some statistics (a
+percentile bootstrap CI beside a t-test or permutation p), so they can disagree near the bound; a
+verdict needs both (see redshift.claims).
+
+Small samples. The percentile bootstrap is too narrow with few replicates (its spread is the
+plug-in sd, and it uses normal rather than t quantiles). Every bootstrap interval here is the
+*expanded* percentile interval (Hesterberg 2015, "What teachers should know about the bootstrap",
+s. 5.2): percentiles at alpha'/2 = Phi(-sqrt(n/(n-1)) t_{n-1, 1-alpha/2}), which for a mean matches
+the t interval; bootstrap p-values are expanded the same way. Moreover a bootstrap p-value (and any p from data with no spread) cannot be smaller than the
+exact sign test allows with n replicates, ``2 * 0.5**n``: with 3 replicates all above a bound the
+evidence is one chance in 8, whatever the bootstrap says. ``sign_floor`` is applied to those.
 """
 from __future__ import annotations
 
@@ -26,6 +36,22 @@ class Estimate:
     distribution: np.ndarray | None = None
 
 
+def expanded_confidence(n: int, confidence: float = 0.95) -> float:
+    """The percentile level that widens a bootstrap interval of n replicates to the t interval's width."""
+    if n < 2:
+        return confidence
+    t = sps.t.ppf(0.5 + confidence / 2, n - 1)
+    return float(1.0 - 2.0 * sps.norm.cdf(-np.sqrt(n / (n - 1)) * t))
+
+
+def expanded_p(tail: float, n: int) -> float:
+    """One-sided p from a bootstrap tail fraction, mapped through the same expansion (t with n-1 df)."""
+    if n < 2:
+        return 1.0
+    z = sps.norm.ppf(min(max(tail, 1e-300), 1.0))
+    return float(sps.t.cdf(z / np.sqrt(n / (n - 1)), n - 1))
+
+
 def _finite(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     return x[np.isfinite(x)]
@@ -41,7 +67,7 @@ def bootstrap(
     vectorized: bool = False,
     confidence: float = 0.95,
 ) -> Estimate:
-    """Percentile/BCa bootstrap CI of ``statistic(*samples)`` via scipy.stats.bootstrap.
+    """Percentile bootstrap CI of ``statistic(*samples)`` via scipy.stats.bootstrap.
 
     A constant sample gives a zero-width CI at the observed value instead of NaN.
     """
@@ -51,8 +77,9 @@ def bootstrap(
         return Estimate(effect, float("nan"), float("nan"), n)
     if all(np.ptp(s) == 0 for s in samples):
         return Estimate(effect, effect, effect, n, np.full(n_resamples, effect))
+    level = expanded_confidence(n, confidence)
     kwargs = dict(paired=paired, vectorized=vectorized, n_resamples=n_resamples,
-                  confidence_level=confidence, random_state=rng)
+                  confidence_level=level, random_state=rng)
     if vectorized:
         kwargs["axis"] = -1
     res = sps.bootstrap(samples, statistic, method="percentile", **kwargs)
@@ -61,8 +88,7 @@ def bootstrap(
     if not (np.isfinite(lo) and np.isfinite(hi)) and np.isfinite(dist).mean() > 0.9:
         # A few resamples were undefined (e.g. a constant resample has no rank correlation):
         # take the percentiles of the defined ones rather than return no interval at all.
-        tail = 50 * (1 - confidence)
-        lo, hi = (float(v) for v in np.nanpercentile(dist, [tail, 100 - tail]))
+        lo, hi = percentile_ci(dist, n, confidence)
     return covering(Estimate(effect, lo, hi, n, dist))
 
 
@@ -74,11 +100,22 @@ def covering(est: Estimate) -> Estimate:
     return Estimate(est.effect, min(est.ci_low, est.effect), max(est.ci_high, est.effect), est.n, est.distribution)
 
 
-def bootstrap_p(distribution: np.ndarray, bound: float, side: Side) -> float:
-    """Two-sided-scale bootstrap p that the effect is ``side`` of ``bound``.
+def percentile_ci(dist: np.ndarray, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The expanded percentile interval of a bootstrap distribution (NaN resamples ignored)."""
+    finite = _finite(dist)
+    if finite.size == 0:
+        return float("nan"), float("nan")
+    tail = 50 * (1 - expanded_confidence(n, confidence))
+    lo, hi = np.percentile(finite, [tail, 100 - tail])
+    return float(lo), float(hi)
 
-    p = 2 (1 + #{b on the wrong side}) / (B + 1); a constant distribution entirely on the right
-    side is exact and gets p = 0.
+
+def bootstrap_p(distribution: np.ndarray, bound: float, side: Side, n: int) -> float:
+    """Two-sided-scale bootstrap p that the effect is ``side`` of ``bound``, from n replicates.
+
+    The tail fraction q = (1 + #{b on the wrong side}) / (B + 1) is expanded for n (see above);
+    p = 2 expanded_p(q, n). A constant distribution entirely on the right side gets p = 0 (the
+    caller floors it unless the claim is exact).
     """
     dist = _finite(distribution)
     if dist.size == 0:
@@ -86,7 +123,7 @@ def bootstrap_p(distribution: np.ndarray, bound: float, side: Side) -> float:
     wrong = np.sum(dist <= bound) if side == "greater" else np.sum(dist >= bound)
     if wrong == 0 and np.ptp(dist) == 0:
         return 0.0
-    return float(min(1.0, 2.0 * (1 + wrong) / (dist.size + 1)))
+    return float(min(1.0, 2.0 * expanded_p((1 + wrong) / (dist.size + 1), n)))
 
 
 def t_p(diff: np.ndarray, bound: float, side: Side, other: np.ndarray | None = None) -> float:
@@ -107,6 +144,11 @@ def t_p(diff: np.ndarray, bound: float, side: Side, other: np.ndarray | None = N
             return 0.0 if (d > bound if side == "greater" else d < bound) else 1.0
         p = sps.ttest_ind(x - bound, y, equal_var=False, alternative=side).pvalue
     return float(min(1.0, 2.0 * p)) if np.isfinite(p) else 1.0
+
+
+def sign_floor(n: int) -> float:
+    """The smallest two-sided-scale p that n replicates can give without distributional assumptions."""
+    return float(min(1.0, 2.0 * 0.5 ** max(int(n), 0)))
 
 
 def tost_p(p_above_low: float, p_below_high: float) -> float:
@@ -169,17 +211,18 @@ def permutation_trend_p(x: np.ndarray, y: np.ndarray, side: Side, *, method: Lit
     return float(min(1.0, 2.0 * res.pvalue))
 
 
-def holm(pvalues: list[float]) -> list[float]:
-    """Holm-Bonferroni adjusted p-values (same order as given); NaN stays NaN."""
-    p = np.asarray(pvalues, dtype=float)
-    out = np.full(p.shape, np.nan)
-    idx = np.flatnonzero(np.isfinite(p))
-    m = idx.size
-    if m == 0:
-        return out.tolist()
-    order = idx[np.argsort(p[idx], kind="stable")]
+def holm(pvalues: list[float], family_size: int | None = None) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (same order as given).
+
+    A NaN p (a claim whose effect could not be computed) counts as 1 in the family; a family
+    larger than the p-values given (claims of the suite not evaluated in this run) is padded with
+    p = 1, so selecting a subset of claims never weakens the correction.
+    """
+    p = np.nan_to_num(np.asarray(pvalues, dtype=float), nan=1.0)
+    m = max(p.size, family_size or 0)
+    out = np.empty(p.shape)
     running = 0.0
-    for rank, i in enumerate(order):
+    for rank, i in enumerate(np.argsort(p, kind="stable")):
         running = max(running, min(1.0, (m - rank) * p[i]))
         out[i] = running
     return out.tolist()

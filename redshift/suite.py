@@ -145,6 +145,17 @@ class Suite:
     citation: str = ""
     spec: str = ""
 
+    def __post_init__(self) -> None:
+        ids = [c.id for c in self.claims]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"suite {self.name}: claim id {dupes[0]} is declared twice")
+        for exp in self.experiments:
+            for claim in exp.claims:
+                missing = [m for m in claim.metrics if m not in exp.metrics]
+                if missing:
+                    raise ValueError(f"suite {self.name}: claim {claim.id} reads undeclared metric {missing[0]!r}")
+
     @property
     def claims(self) -> tuple:
         return tuple(c for e in self.experiments for c in e.claims)

@@ -1,7 +1,7 @@
 """The measurements of one experiment as arrays (case x replicate), the input of every statistic."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -63,6 +63,11 @@ class Table:
         vals = self.values(metric, **where)
         finite = vals[np.isfinite(vals)]
         return float(finite.mean()) if finite.size else float("nan")
+
+    def subset(self, keep: "Callable[[Case], bool]") -> "Table":
+        """The cases for which ``keep(case)`` is true, all replicates."""
+        rows = np.array([i for i, c in enumerate(self._cases) if keep(c)], dtype=int)
+        return Table([self._cases[i] for i in rows], {k: v[rows] for k, v in self._data.items()})
 
     def take(self, columns: np.ndarray) -> "Table":
         """The same cases with replicate columns ``columns`` (a bootstrap resample)."""

@@ -145,9 +145,46 @@ def test_a_claim_without_rule_is_rejected():
 
 
 def test_custom_exact_property_is_supported_with_zero_width_ci():
-    """An exact property (value 1 in every replicate) is supported with p = 0 and CI [1, 1]."""
+    """An exact property (value 1 in every replicate) declared exact is supported with p = 0 and CI [1, 1]."""
     one = (Case("e", {"g": "a"}),)
     claim = Claim("C-9", "holds", "sim", Custom(lambda t: t.mean("m"), ("m",), "fraction holding"),
-                  Rule(Above(0.5), refute=Below(0.5)))
+                  Rule(Above(0.5), refute=Below(0.5)), exact=True)
     v = verdicts([assess(claim, _table(one, np.ones((1, 5))), np.random.default_rng(0))])[0]
     assert (v.status, v.ci_low, v.ci_high, v.p_value) == ("supported", 1.0, 1.0, 0.0)
+
+
+def test_constant_data_of_a_non_exact_claim_get_the_sign_test_floor():
+    """Five identical replicates are 1 chance in 32 per side: p = 2 * 0.5**5, not 0, and not supported."""
+    one = (Case("e", {"g": "a"}),)
+    claim = Claim("C-10", "above", "sim", Custom(lambda t: t.mean("m"), ("m",), "mean"), Rule(Above(0.5)))
+    v = verdicts([assess(claim, _table(one, np.ones((1, 5))), np.random.default_rng(0))])[0]
+    assert v.p_value == pytest.approx(0.0625) and v.status == "inconclusive"
+
+
+@pytest.mark.parametrize("replicates", [3, 5, 8])
+def test_small_sample_false_positives_and_false_refutes_stay_below_5_percent(replicates):
+    """With the effect exactly at the bound, Custom/Mean/Trend claims are supported or refuted <= 5% at 3-8 replicates."""
+    one = (Case("e", {"g": "a"}),)
+    custom = Claim("S-1", "mean above 0", "sim", Custom(lambda t: t.mean("m"), ("m",), "mean"),
+                   Rule(Above(0.0), refute=Below(0.0)), n_resamples=300)
+    mean = Claim("S-2", "mean above 0", "sim", Mean("m"), Rule(Above(0.0), refute=Below(0.0)), n_resamples=300)
+    trend = Claim("S-3", "m rises with x", "sim", Trend("m", axis="x"), Rule(Above(0.0), refute=Below(0.0)),
+                  n_resamples=300)
+    rng = np.random.default_rng(replicates)
+    outcomes = {"S-1": [], "S-2": [], "S-3": []}
+    for i in range(DATASETS):
+        null = rng.normal(0, 1, (1, replicates))
+        outcomes["S-1"].append(_status(custom, _table(one, null), i))
+        outcomes["S-2"].append(_status(mean, _table(one, null), i))
+        outcomes["S-3"].append(_status(trend, _table(LEVELS, rng.normal(0, 1, (4, replicates))), i))
+    for claim_id, statuses in outcomes.items():
+        assert statuses.count("supported") / DATASETS <= 0.05, claim_id
+        assert statuses.count("refuted") / DATASETS <= 0.05, claim_id
+
+
+def test_selecting_one_claim_keeps_the_whole_family_in_holm():
+    """A claim evaluated alone in a suite of 10 claims is corrected as one of 10."""
+    one = (Case("e", {"g": "a"}),)
+    x = np.random.default_rng(6).normal(1.0, 1.0, (1, R))
+    alone = verdicts([assess(MEAN_CLAIM, _table(one, x), np.random.default_rng(0))], family_size=10)[0]
+    assert alone.p_adjusted == pytest.approx(min(1.0, 10 * alone.p_value))

@@ -108,3 +108,21 @@ def test_console_script_runs(toy_env):
     proc = subprocess.run([sys.executable, "-m", "redshift.cli", "list"], capture_output=True, text=True,
                           env=dict(os.environ), timeout=120)
     assert proc.returncode == 0 and "TOY-1" in proc.stdout
+
+
+def test_a_crash_exits_3_and_leaves_the_run_incomplete(toy_env, capsys, monkeypatch):
+    """An error inside a suite is exit 3 (not 1, which means refuted); the run stays incomplete."""
+    from redshift.results import Database
+
+    monkeypatch.setenv("TOY_RAISE_AFTER", "3")
+    code, _, err = _run(capsys, "run", "toy", "--device", "cpu", "--no-progress")
+    assert code == 3 and "toy failure for the crash test" in err
+    with Database(toy_env) as db:
+        assert db.run(db.latest_run())["status"] == "incomplete"
+
+
+def test_export_of_an_unknown_run_is_bad_input(toy_env, capsys):
+    """export --run 999 on a database without that run: exit 2."""
+    _run(capsys, "run", "toy", "--device", "cpu", "--no-progress")
+    code, _, err = _run(capsys, "export", "--run", "999")
+    assert code == 2 and "no run 999" in err

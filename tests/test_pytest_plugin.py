@@ -54,3 +54,29 @@ def test_xdist_two_workers_lose_no_rows(pytester, tmp_path):
     assert {r[0] for r in conn.execute("SELECT status FROM runs")} == {"complete"}
     claims = {r[0] for r in conn.execute("SELECT claim FROM verdicts")}
     assert claims == {"BAD-1", "BAD-2", "TOY-1", "TOY-2", "TOY-3"}
+
+
+def test_an_undecided_claim_fails_at_its_decisive_budget(pytester, tmp_path):
+    """BAD-2 is inconclusive: xfail below its decisive budget (paper), a failure at it."""
+    db = tmp_path / "u.sqlite"
+    result = _run(pytester, "--redshift-db", str(db), "--redshift-budget", "paper", "-k", "BAD-2", suites=("toy_bad",))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*BAD-2 is undecided at a budget where it is declared decisive*"])
+
+
+def test_bad_options_stop_the_session_before_anything_is_written(pytester, tmp_path):
+    """--redshift-replicates 0 and a garbage database: a usage error, no item run, the file untouched."""
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"garbage" * 20)
+    result = _run(pytester, "--redshift-db", str(bad))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and bad.read_bytes() == b"garbage" * 20
+    result = _run(pytester, "--redshift-db", str(tmp_path / "new.sqlite"), "--redshift-replicates", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and not (tmp_path / "new.sqlite").exists()
+
+
+def test_a_session_stopped_by_x_leaves_the_run_incomplete(pytester, tmp_path):
+    """-x stops after BAD-1 fails, before toy's claims: the run is marked incomplete."""
+    db = tmp_path / "s.sqlite"
+    _run(pytester, "--redshift-db", str(db), "-x", suites=("toy_bad", "toy"))
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT status FROM runs").fetchone()[0] == "incomplete"

@@ -11,10 +11,16 @@ def test_holm_matches_hand_computation():
     assert adjusted == pytest.approx([0.04, 0.09, 0.09, 0.5])
 
 
-def test_holm_keeps_nan():
-    """A claim without a p-value is not counted in the family."""
+def test_holm_counts_nan_as_one_and_pads_the_family():
+    """A claim without a p-value counts as p = 1; a family of 5 given 2 p-values adjusts by 5 and 4."""
     adjusted = stats.holm([0.01, float("nan"), 0.02])
-    assert adjusted[0] == pytest.approx(0.02) and np.isnan(adjusted[1]) and adjusted[2] == pytest.approx(0.02)
+    assert adjusted == pytest.approx([0.03, 1.0, 0.04])
+    assert stats.holm([0.01, 0.02], family_size=5) == pytest.approx([0.05, 0.08])
+
+
+def test_sign_floor_is_the_exact_sign_test():
+    """n replicates all on one side give two-sided-scale p = 2 * 0.5**n."""
+    assert [stats.sign_floor(n) for n in (1, 3, 10)] == pytest.approx([1.0, 0.25, 2 / 1024])
 
 
 def test_bootstrap_of_constant_sample_is_zero_width():
@@ -72,9 +78,20 @@ def test_permutation_p_small_for_a_perfect_trend_and_large_for_the_wrong_side():
 
 
 def test_bootstrap_p_counts_the_wrong_side():
-    """With 10 of 999 resamples at or below the bound, p = 2 * 11 / 1000."""
+    """10 of 999 resamples at or below the bound: p = 2 * 11 / 1000 for many replicates, larger for 5."""
     dist = np.concatenate([np.full(10, -1.0), np.full(989, 1.0)])
-    assert stats.bootstrap_p(dist, 0.0, "greater") == pytest.approx(0.022)
+    assert stats.bootstrap_p(dist, 0.0, "greater", n=10**6) == pytest.approx(0.022, rel=1e-3)
+    assert stats.bootstrap_p(dist, 0.0, "greater", n=5) > 0.05
+
+
+def test_expanded_interval_matches_the_t_interval_for_a_mean():
+    """For n = 8 the expanded percentile level makes a normal-theory interval as wide as the t interval."""
+    from scipy import stats as sps
+
+    level = stats.expanded_confidence(8)
+    z = sps.norm.ppf(0.5 + level / 2)
+    # the bootstrap sd of a mean is the plug-in sd / sqrt(n) = s sqrt((n-1)/n) / sqrt(n)
+    assert z * np.sqrt(7 / 8) == pytest.approx(sps.t.ppf(0.975, 7))
 
 
 def test_covering_widens_a_ci_that_excludes_its_estimate():

@@ -23,6 +23,7 @@ from math import sqrt
 import numpy as np
 import torch
 
+from redshift.data.grids import grid_points
 from redshift.seeding import seed_for
 
 N_TEST = 597
@@ -85,7 +86,5 @@ def data_slice(train_x: torch.Tensor, grid_size: int) -> torch.Tensor:
     mean = x.mean(0)  # (D,)
     _, s, vh = torch.linalg.svd(x - mean, full_matrices=False)  # principal directions
     sd = s[:2] / sqrt(x.shape[0])  # (2,) population standard deviations along v1, v2
-    t = torch.linspace(-1.0, 1.0, grid_size, dtype=torch.float64, device=x.device)
-    u, v = torch.meshgrid(t, t, indexing="ij")  # (G, G) each, u slow
-    coef = torch.stack([u.reshape(-1), v.reshape(-1)], dim=1) * (2.0 * sd)  # (G*G, 2)
+    coef = grid_points(grid_size, x.device) * (2.0 * sd)  # (G*G, 2), (u, v) row-major on the M1 grid
     return mean + coef @ vh[:2]  # (G*G, D)

@@ -151,3 +151,39 @@ def solve(systems: Systems) -> Solved:
     A, b = systems.A, systems.b
     x_l1 = min_l1(A, b)
     return Solved(systems, min_l2(A, b), x_l1, row_basis(A), lp_recoverable(x_l1, systems.x_true))
+
+
+# --- matrix completion (M17) -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Completion:
+    """A batch of R completion instances (M17): target M (R, q, q) with ||M||_2 = 1 and rank r, observation
+    mask (R, q, q) (1.0 on Omega, 0.0 elsewhere)."""
+
+    M: torch.Tensor
+    mask: torch.Tensor
+
+
+def _mask(q: int, observed: int, per_line: int, gen: torch.Generator) -> torch.Tensor:
+    """Omega: `observed` of the q^2 entries uniformly without replacement, redrawn until every row and column
+    holds >= per_line entries (M17, pitfall P17). -> (q, q) float mask."""
+    while True:                                          # setup: a few redraws at most at the spec's sizes
+        mask = torch.zeros(q * q, dtype=DTYPE)
+        mask[torch.randperm(q * q, generator=gen)[:observed]] = 1.0
+        mask = mask.view(q, q)
+        if bool((mask.sum(0) >= per_line).all() and (mask.sum(1) >= per_line).all()):
+            return mask
+
+
+def make_completion(seeds: Sequence[int], q: int = 20, rank: int = 2, observed: int = 120,
+                    device: torch.device | str = "cpu") -> Completion:
+    """M17 instances, one per seed, drawn on the CPU: M* = U V^T with U, V (q, r) i.i.d. N(0, 1), rescaled to
+    ||M*||_2 = 1; Omega with >= r + 1 observed entries in every row and column (P17)."""
+    Ms, masks = [], []
+    for seed in seeds:
+        gen = torch.Generator().manual_seed(int(seed) % (2**63))
+        U, V = (torch.randn(q, rank, generator=gen, dtype=DTYPE) for _ in range(2))
+        M = U @ V.T                                      # (q, q) rank r
+        Ms.append(M / torch.linalg.matrix_norm(M, ord=2))
+        masks.append(_mask(q, observed, rank + 1, gen))
+    return Completion(torch.stack(Ms).to(device), torch.stack(masks).to(device))

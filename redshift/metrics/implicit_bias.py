@@ -204,3 +204,18 @@ def gradient_flow_limit(A: torch.Tensor, b: torch.Tensor, alpha: torch.Tensor, D
     rho = gnorm / bnorm
     ok = (rho < ORACLE_TOL) & (alpha[:, 0] >= lo) & (alpha[:, 0] <= hi)
     return OracleResult(w, rho, it + 1, ok)
+
+
+def completion_error(W: torch.Tensor, M: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """e_MC = ||P_Omega^c (W - M*)||_F / ||P_Omega^c M*||_F (M17), in [0, inf); zero-filling gives exactly 1.
+    W, M, mask (P, q, q) (mask 1.0 on Omega) -> (P,)."""
+    off = 1 - mask
+    return (off * (W - M)).flatten(1).norm(dim=-1) / (off * M).flatten(1).norm(dim=-1)
+
+
+def effective_rank(W: torch.Tensor) -> torch.Tensor:
+    """erank(W) = exp(-sum_i p_i log p_i), p_i = s_i / sum_j s_j over singular values (M17; Roy & Vetterli 2007),
+    in [1, min(rows, cols)]: r for r equal non-zero singular values. W (P, a, b) -> (P,)."""
+    s = torch.linalg.svdvals(W)                                 # (P, min(a, b))
+    p = s / s.sum(-1, keepdim=True)
+    return torch.exp(-torch.special.xlogy(p, p).sum(-1))

@@ -52,12 +52,13 @@ class PrefactorMLP(torch.nn.Module):
         self.biases = torch.nn.ParameterList([torch.nn.Parameter(t.to(device)) for t in b])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = x.unsqueeze(0) if x.ndim == 2 else x  # (N or 1, n, d_in)
+        n = self.alpha.shape[0]
+        h = x.expand(n, *x.shape) if x.ndim == 2 else x  # (N, n, d_in)
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            z = self.alpha * (torch.matmul(h, w) + b)  # (N, n, width), prefactor alpha (spec M10)
+            z = torch.baddbmm(b * self.alpha, h, w * self.alpha)  # (N, n, width) = alpha (W h + b) (spec M10)
             h = torch.cat([fn(z[lo:hi]) for fn, lo, hi in self.runs]) if len(self.runs) > 1 \
                 else self.runs[0][0](z)
-        return (torch.matmul(h, self.weights[-1]) + self.biases[-1]).squeeze(-1)  # (N, n), linear output
+        return torch.baddbmm(self.biases[-1], h, self.weights[-1]).squeeze(-1)  # (N, n), linear output
 
 
 def _runs(activations: Sequence[str]) -> list[tuple[Callable, int, int]]:

@@ -98,38 +98,6 @@ def preactivations_all(U: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     return (Ut.unsqueeze(2) + Vt.unsqueeze(1)).reshape(b, p * p, n)  # (B, p, p, N) -> (B, p^2, N)
 
 
-class _SquaredPairs(torch.autograd.Function):
-    """h = (s * (U e_m + V e_n))^2 for every pair with a lean backward (one saved tensor, two reductions).
-
-    U, V (B, N, p); scale (B, p^2, N) dropout multipliers or None -> h (B, p^2, N). Backward: g_z = 2 s^2 z g_h,
-    dU[k, m] = sum_n g_z[m, n, k], dV[k, n] = sum_m g_z[m, n, k].
-    """
-
-    @staticmethod
-    def forward(ctx, U: torch.Tensor, V: torch.Tensor, scale: torch.Tensor | None) -> torch.Tensor:
-        z = preactivations_all(U, V)  # (B, p^2, N)
-        if scale is not None:
-            z.mul_(scale)
-        ctx.save_for_backward(z, scale)
-        return z * z
-
-    @staticmethod
-    def backward(ctx, grad_h: torch.Tensor):
-        z, scale = ctx.saved_tensors
-        b, pp, n = z.shape
-        p = int(round(pp**0.5))
-        g = grad_h * z  # (B, p^2, N), g_z / 2 before the dropout scale
-        if scale is not None:
-            g.mul_(scale)
-        g = g.view(b, p, p, n)
-        return 2 * g.sum(2).transpose(1, 2), 2 * g.sum(1).transpose(1, 2), None  # (B, N, p) each
-
-
-def squared_pairs(U: torch.Tensor, V: torch.Tensor, scale: torch.Tensor | None = None) -> torch.Tensor:
-    """phi(s * z) = (s * (U e_m + V e_n))^2 for all pairs, (B, p^2, N), differentiable in U and V."""
-    return _SquaredPairs.apply(U, V, scale)
-
-
 def preactivations_rows(U: torch.Tensor, V: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
     """z for pair indices ``rows`` (B, R) (i = m*p + n): -> (B, R, N)."""
     p, n = U.shape[2], U.shape[1]
@@ -165,10 +133,26 @@ def seed_keys(seeds: list[int], device: torch.device | str = "cpu") -> torch.Ten
     return torch.from_numpy(low).to(device)
 
 
+def _mix32_(x: torch.Tensor, tmp: torch.Tensor) -> None:
+    """_mix32 in place on int32 x, using the scratch tensor tmp (no temporaries: the dropout hot path)."""
+    for last in (False, False, True):
+        torch.bitwise_right_shift(x, 16, out=tmp)
+        x.bitwise_xor_(tmp.bitwise_and_(0xFFFF))
+        if not last:
+            x.mul_(0x45D9F3B)
+
+
 def dropout_scale(q: torch.Tensor, keys: torch.Tensor, step: int, rows: int, width: int) -> torch.Tensor:
-    """Inverted-dropout multipliers [u >= q] / (1 - q), (B, rows, N), per-network rate q (B,) (spec D4)."""
-    u = hash_uniform(keys, step, rows, width)  # (B, R, N)
-    return (u >= q.view(-1, 1, 1)).to(torch.float32) / (1.0 - q).view(-1, 1, 1).to(torch.float32)
+    """Inverted-dropout multipliers [u >= q] / (1 - q), (B, rows, N), per-network rate q (B,) (spec D4).
+
+    u is hash_uniform(keys, step, rows, width), computed in place; u >= q  <=>  24-bit draw >= ceil(q 2^24).
+    """
+    step_key = _mix32(keys ^ _mix32(torch.full_like(keys, step)))  # (B,)
+    x = torch.add(_counter(rows, width, str(keys.device)), step_key.view(-1, 1, 1))  # (B, R, N) int32
+    _mix32_(x, torch.empty_like(x))
+    x.bitwise_right_shift_(8).bitwise_and_(0xFFFFFF)
+    threshold = torch.ceil(q.to(torch.float64) * (1 << 24)).to(torch.int32).view(-1, 1, 1)
+    return (x >= threshold).to(torch.float32) * (1.0 / (1.0 - q)).view(-1, 1, 1).to(torch.float32)
 
 
 def batch_norm_train(h: torch.Tensor, state: QuadraticState, weight: torch.Tensor | None = None):

@@ -66,7 +66,11 @@ class Variant:
 
 @dataclass(frozen=True)
 class GPTWeights:
-    """Stacked weights of S models; block tensors carry a layer axis (S, n_layer, ...)."""
+    """Stacked weights of S models; block tensors carry a layer axis (S, n_layer, ...).
+
+    ln1_*/ln2_* hold GPT-2's initial LayerNorm parameters (gain 1, bias 0) for completeness and the parameter
+    count; decoding replaces them by each variant's gain gamma and bias 0, as the reference code does.
+    """
 
     config: GPTConfig
     wte: torch.Tensor  # (S, V, d)
@@ -159,8 +163,8 @@ class _CachedDecoder:
         self.gamma = torch.tensor([v.gamma for v in variants], device=weights.wte.device)
         self.gamma = self.gamma.view(1, -1, 1, 1)  # (1, C, 1, 1)
         self.runs = [_activation_runs(variants[:n]) for n in self.active]
-        self.k = [weights.wte.new_zeros((s, n, n_seq, cfg.n_head, max_len, cfg.d_head))
-                  for n in self.active]  # (S, n_l, P, H, T, dh)
+        self.k = [weights.wte.new_zeros((max_len, s, n, n_seq, cfg.n_head, cfg.d_head))
+                  for n in self.active]  # (T, S, n_l, P, H, dh): time-major, so a prefix is contiguous
         self.v = [torch.zeros_like(k) for k in self.k]
 
     def step(self, ids: torch.Tensor) -> torch.Tensor:
@@ -183,10 +187,10 @@ class _CachedDecoder:
         h = _ln(x, cfg.ln_eps) * self.gamma[:, :n]  # ln_1 with gain gamma, bias 0 (spec §3.5)
         qkv = _linear(h, w.attn_w[:, layer], w.attn_b[:, layer])  # (S, n, P, 3d)
         q, k, v = qkv.view(s, n, p, 3, cfg.n_head, cfg.d_head).unbind(3)  # (S, n, P, H, dh)
-        self.k[layer][..., t, :], self.v[layer][..., t, :] = k, v
-        keys, values = self.k[layer][..., : t + 1, :], self.v[layer][..., : t + 1, :]  # (S,n,P,H,t+1,dh)
-        scores = torch.einsum("snphd,snphtd->snpht", q, keys) / math.sqrt(cfg.d_head)
-        y = torch.einsum("snpht,snphtd->snphd", scores.softmax(-1), values)  # (S, n, P, H, dh)
+        self.k[layer][t], self.v[layer][t] = k, v
+        keys, values = self.k[layer][: t + 1], self.v[layer][: t + 1]  # (t+1, S, n, P, H, dh)
+        scores = torch.einsum("snphd,tsnphd->tsnph", q, keys) / math.sqrt(cfg.d_head)  # (t+1, S, n, P, H)
+        y = (scores.softmax(0).unsqueeze(-1) * values).sum(0)  # (S, n, P, H, dh)
         return _linear(y.reshape(s, n, p, d), w.attn_proj_w[:, layer], w.attn_proj_b[:, layer])
 
     def _mlp(self, layer: int, x: torch.Tensor) -> torch.Tensor:

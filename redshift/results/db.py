@@ -37,7 +37,7 @@ def _inspect(path: Path) -> int | None:
     if not path.exists() or path.stat().st_size == 0:
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=30)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if not tables:
@@ -60,6 +60,11 @@ def _inspect(path: Path) -> int | None:
     return version
 
 
+def _ro_uri(path: Path) -> str:
+    """A read-only SQLite URI for ``path`` (quoted, so '#', '?' and '%' in names are safe)."""
+    return path.resolve().as_uri() + "?mode=ro"
+
+
 @dataclass(frozen=True)
 class RunInfo:
     commit: str | None
@@ -77,34 +82,56 @@ class Database:
     """A connection to a results database (created and migrated on first write use)."""
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True) -> None:
+        """Open ``path``; ``create=False`` opens read-only and never creates, migrates or converts."""
         self.path = resolve_path(path)
         version = _inspect(self.path)
         if version is None and not create:
             raise DatabaseError(f"no results database at {self.path}; run `redshift run` first or pass --db")
+        if not create:
+            self.conn = sqlite3.connect(_ro_uri(self.path), uri=True, timeout=60, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            if version < SCHEMA_VERSION:
+                self.conn.close()
+                raise DatabaseError(f"{self.path} has schema version {version}; any `redshift run` with "
+                                    f"--db {self.path} migrates it to {SCHEMA_VERSION}")
+            return
         if version is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA busy_timeout = 60000")
-        if create or version is not None:
-            self.conn.execute("PRAGMA journal_mode = WAL")
+        self._wal()
         if version is None:
             self._create()
-        elif version < SCHEMA_VERSION:
-            migrate(self.conn, version)
+        migrate(self.conn)
+
+    def _wal(self) -> None:
+        """Switch to WAL once; another process switching at the same moment is waited for."""
+        import time
+
+        for attempt in range(50):
+            try:
+                if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.1)
 
     def _create(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            exists = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
-            if not exists:  # another process may have created it meanwhile
+            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables:  # another process may have created it meanwhile
                 create_v1_in_tx(self.conn)
+            elif "meta" not in tables:
+                raise DatabaseError(f"{self.path} is an SQLite file but not a redshift results database; "
+                                    "pass another path with --db or REDSHIFT_DB")
             self.conn.execute("COMMIT")
-        except Exception:
+        except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        current = int(self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
-        migrate(self.conn, current)
 
     def close(self) -> None:
         self.conn.close()

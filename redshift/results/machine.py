@@ -12,17 +12,23 @@ import torch
 
 
 def git_state(cwd: Path | None = None) -> tuple[str | None, bool | None]:
-    """(commit sha, dirty flag) of the git checkout at ``cwd``; (None, None) outside one."""
-    cwd = cwd or Path.cwd()
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
-        if sha.returncode != 0:
-            return None, None
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                                capture_output=True, text=True, timeout=10)
-        return sha.stdout.strip(), bool(status.stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        return None, None
+    """(commit sha, dirty flag) of the checkout holding redshift (else the cwd); (None, None) outside git.
+
+    Dirty counts untracked files too (a new suite not yet committed); results/ is git-ignored.
+    """
+    import redshift
+
+    for place in ([cwd] if cwd else [Path(redshift.__file__).resolve().parent, Path.cwd()]):
+        try:
+            sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=place, capture_output=True, text=True, timeout=10)
+            if sha.returncode != 0:
+                continue
+            status = subprocess.run(["git", "status", "--porcelain"], cwd=place, capture_output=True, text=True,
+                                    timeout=10)
+            return sha.stdout.strip(), bool(status.stdout.strip())
+        except (OSError, subprocess.SubprocessError):
+            continue
+    return None, None
 
 
 def cpu_model() -> str:
@@ -40,7 +46,8 @@ def machine_info(device: torch.device) -> dict[str, object]:
         "hostname": platform.node(), "platform": platform.platform(), "cpu": cpu_model(),
         "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
     }
-    if device.type == "cuda" and torch.cuda.is_available():
+    if torch.cuda.is_available():
+        device = device if device.type == "cuda" else torch.device("cuda")
         props = torch.cuda.get_device_properties(device)
         info |= {"gpu": props.name, "gpu_memory_gb": round(props.total_memory / 2**30, 1),
                  "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(),

@@ -64,18 +64,25 @@ CREATE INDEX verdicts_run ON verdicts(run_id);
 }
 
 
-def migrate(conn: sqlite3.Connection, current: int) -> int:
-    """Apply every migration above ``current`` in order, each in one transaction."""
-    for version in sorted(v for v in MIGRATIONS if v > current):
-        statements = [s.strip() for s in MIGRATIONS[version].split(";") if s.strip()]
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration above the file's version, each in one transaction.
+
+    The version is re-read inside each write transaction, so two processes opening an old file at
+    once apply each migration exactly once.
+    """
+    current = 0
+    for version in sorted(MIGRATIONS):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for stmt in statements:
-                conn.execute(stmt)
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+            current = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+            if current < version:
+                for stmt in (s.strip() for s in MIGRATIONS[version].split(";")):
+                    if stmt:
+                        conn.execute(stmt)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+                current = version
             conn.execute("COMMIT")
-        except Exception:
+        except BaseException:
             conn.execute("ROLLBACK")
             raise
-        current = version
     return current

@@ -16,6 +16,7 @@ from typing import Callable
 
 import torch
 
+from redshift.data.modular import CorruptedSplit
 from redshift.metrics.ipr import ipr_summary, neuron_ipr
 from redshift.metrics.phases import subset_accuracies
 from redshift.nets import quadratic as qn
@@ -54,16 +55,31 @@ class Population:
                             for f in fields(self)))
 
 
+def population(splits: list[CorruptedSplit], weight_decay: list[float], dropout: list[float], lr: list[float],
+               batchnorm: list[bool], horizon: list[int], dropout_seeds: list[int], order_seeds: list[int]) -> Population:
+    """Stack B networks' splits and settings (one entry per network in every list)."""
+    dev = splits[0].labels.device
+    vec = lambda v, dt=torch.float32: torch.tensor(v, dtype=dt, device=dev)  # noqa: E731
+    return Population(
+        torch.stack([s.labels for s in splits]), torch.stack([s.train for s in splits]),
+        torch.stack([s.corrupted for s in splits]), splits[0].clean, vec(weight_decay), vec(dropout), vec(lr),
+        vec(batchnorm, torch.bool), vec(horizon, torch.long), qn.seed_keys(dropout_seeds, dev),
+        qn.seed_keys(order_seeds, dev))
+
+
 Evaluator = Callable[[QuadraticState, Population], dict[str, torch.Tensor]]
 
 
 @torch.no_grad()
 def evaluate(state: QuadraticState, pop: Population, ipr_floor: float = 0.0) -> dict[str, torch.Tensor]:
-    """Inference-mode D7 accuracies, MSEs, D10 IPR summaries and ||theta||^2 (D14), each (B,) float64."""
+    """Inference-mode D7 accuracies, MSEs, D10 IPR summaries (and the full-DFT mean variant, D9) and ||theta||^2
+    (D14), each (B,) float64."""
     f = qn.predict_all(state, pop.batchnorm)  # (B, p^2, p)
     out = subset_accuracies(f, pop.labels, pop.clean, pop.train, pop.corrupted)
     summary = ipr_summary(neuron_ipr(state.U, state.V, state.W, ipr_floor))
+    out["ipr_full_mean"] = torch.nanmean(neuron_ipr(state.U, state.V, state.W, ipr_floor, "full"), dim=-1)
     out.update({f"ipr_{k}": v for k, v in summary.items() if k != "hist"})
+    out.update({f"ipr_hist{j}": summary["hist"][:, j] for j in range(summary["hist"].shape[1])})
     out["norm_sq"] = sum((t.to(torch.float64) ** 2).sum(dim=tuple(range(1, t.dim()))) for t in
                          (state.U, state.V, state.W))
     return out
@@ -95,13 +111,10 @@ def _loss(params: list[torch.Tensor], state: QuadraticState, pop: Population, ro
     scale = None
     if bool((pop.dropout > 0).any()):  # dropout before the square, spec D4
         scale = qn.dropout_scale(pop.dropout, pop.dropout_keys, step, n_rows, U.shape[1]).to(U.dtype)
-    if rows is None:
-        h = qn.squared_pairs(U, V, scale)  # (B, p^2, N), phi(z) = z^2
-    else:
-        z = qn.preactivations_rows(U, V, rows)  # (B, b, N)
-        h = (z if scale is None else z * scale) ** 2
+    z = qn.preactivations_all(U, V) if rows is None else qn.preactivations_rows(U, V, rows)  # (B, R, N)
+    h = (z if scale is None else z * scale) ** 2  # phi(z) = z^2
     weight = pop.train.to(h.dtype) if rows is None else None  # (B, p^2) rows that train
-    if bool(pop.batchnorm.any()):
+    if bool(pop.batchnorm.any()):  # BN on the training rows; the running statistics update here (spec D4)
         live = QuadraticState(U, V, W, gamma, beta, state.run_mean, state.run_var)
         h_bn, mean, var = qn.batch_norm_train(h, live, weight)
         h = torch.where(pop.batchnorm.view(-1, 1, 1), h_bn, h)
@@ -117,23 +130,57 @@ def _loss(params: list[torch.Tensor], state: QuadraticState, pop: Population, ro
 
 
 @torch.no_grad()
-def _adamw(params: list[torch.Tensor], moments: list[tuple[torch.Tensor, torch.Tensor]], pop: Population,
-           cfg: TrainConfig, step: int) -> None:
+def _adamw(params: list[torch.Tensor], grads: list[torch.Tensor | None], moments: list[tuple[torch.Tensor, torch.Tensor]],
+           pop: Population, cfg: TrainConfig, step: int) -> None:
     """One AdamW step per network with per-network lr and decay, as torch.optim.AdamW (spec D6)."""
     b1, b2 = cfg.betas
     bc1, bc2 = 1 - b1**step, (1 - b2**step) ** 0.5
-    for p, (m, v) in zip(params, moments):
+    for p, g, (m, v) in zip(params, grads, moments):
         shape = (-1,) + (1,) * (p.dim() - 1)
         lr = pop.lr.view(shape).to(p.dtype)
         p.mul_(1 - lr * pop.weight_decay.view(shape).to(p.dtype))  # decoupled decay
-        g = torch.zeros_like(p) if p.grad is None else p.grad
+        g = torch.zeros_like(p) if g is None else g
         m.lerp_(g, 1 - b1)
         v.mul_(b2).addcmul_(g, g, value=1 - b2)
         p.sub_(lr / bc1 * (m / (v.sqrt() / bc2 + cfg.eps)))
-        p.grad = None
 
 
-class _Minibatches:
+class DenseWorkspace:
+    """The hand-written full-batch gradient of the D5 loss without BatchNorm, on preallocated buffers.
+
+    z, h, g_h (B, p^2, N) and f (B, p^2, p) are reused every step: on CPU, fresh 30 MB temporaries per step cost
+    more than the arithmetic. Gradients (dL/dU, dL/dV, dL/dW) follow the chain rule of f = W (s z)^2:
+    g_f = 2 (f - onehot) [i in train] / (n_b p); g_W = g_f^T h; g_h = g_f W; g_z = 2 s (s z) g_h;
+    dU[k, m] = sum_n g_z[m, n, k], dV[k, n] = sum_m g_z[m, n, k].
+    """
+
+    def __init__(self, b: int, p: int, n: int, dtype: torch.dtype, device: torch.device) -> None:
+        self.z, self.h, self.gh = (torch.empty(b, p * p, n, dtype=dtype, device=device) for _ in range(3))
+        self.f = torch.empty(b, p * p, p, dtype=dtype, device=device)
+
+    @torch.no_grad()
+    def grads(self, U: torch.Tensor, V: torch.Tensor, W: torch.Tensor, pop: Population,
+              scale: torch.Tensor | None) -> list[torch.Tensor]:
+        b, n, p = U.shape
+        z, h, gh, f = (t[:b] for t in (self.z, self.h, self.gh, self.f))
+        torch.add(U.transpose(1, 2).unsqueeze(2), V.transpose(1, 2).unsqueeze(1), out=z.view(b, p, p, n))
+        if scale is not None:
+            z.mul_(scale)  # dropout before the square (spec D4)
+        torch.mul(z, z, out=h)  # (B, p^2, N)
+        torch.bmm(h, W.transpose(1, 2), out=f)  # (B, p^2, p)
+        f.scatter_add_(2, pop.labels.unsqueeze(-1), torch.full_like(f[..., :1], -1.0))  # f - onehot(y~)
+        train = pop.train.to(f.dtype)  # (B, p^2)
+        f.mul_((train * (2.0 / (p * train.sum(-1, keepdim=True)))).unsqueeze(-1))  # g_f
+        gW = torch.bmm(f.transpose(1, 2), h)  # (B, p, N)
+        torch.bmm(f, W, out=gh)  # (B, p^2, N)
+        gh.mul_(z)
+        if scale is not None:
+            gh.mul_(scale)
+        g4 = gh.view(b, p, p, n)
+        return [2 * g4.sum(2).transpose(1, 2), 2 * g4.sum(1).transpose(1, 2), gW]  # (B, N, p) x 2, (B, p, N)
+
+
+class Minibatches:
     """Per-network epoch permutations of the training pairs (hash-keyed, independent of the batch)."""
 
     def __init__(self, pop: Population, batch_size: int) -> None:
@@ -163,21 +210,22 @@ def train(state: QuadraticState, pop: Population, cfg: TrainConfig, checkpoints:
           evaluator: Evaluator) -> tuple[QuadraticState, History]:
     """Train B networks to their horizons; evaluate network b at every step t with checkpoints[b, t] (B, T+1).
 
-    Returns the states at the horizons (original order) and the History of evaluator values.
+    Returns the states at the horizons (original order) and the History of evaluator values. Full-batch networks
+    without BatchNorm use the hand-written gradient (DenseWorkspace), others autograd of _loss.
     """
     steps = int(pop.horizon.max())
     history = History(state.size, steps, state.U.device)
     ids = torch.arange(state.size, device=state.U.device)
     live = state.select(ids)
-    params = [t.requires_grad_(True) for t in (live.U, live.V, live.W, live.gamma, live.beta)]
+    params = [live.U, live.V, live.W, live.gamma, live.beta]
     moments = [(torch.zeros_like(t), torch.zeros_like(t)) for t in params]
-    batches = _Minibatches(pop, cfg.batch_size) if cfg.batch_size else None
+    batches = Minibatches(pop, cfg.batch_size) if cfg.batch_size else None
+    dense = None if batches or bool(pop.batchnorm.any()) else DenseWorkspace(
+        state.size, state.U.shape[2], state.U.shape[1], state.U.dtype, state.U.device)
     finals: list[tuple[torch.Tensor, QuadraticState]] = []
     _checkpoint(history, 0, ids, live, pop, checkpoints, evaluator)
     for step in range(1, steps + 1):
-        rows = batches.rows(pop, step) if batches else None
-        _loss(params, live, pop, rows, step).backward()
-        _adamw(params, moments, pop, cfg, step)
+        train_step(params, moments, live, pop, cfg, step, batches, dense)
         _checkpoint(history, step, ids, live, pop, checkpoints, evaluator)
         done = pop.horizon == step
         if bool(done.any()):
@@ -190,6 +238,31 @@ def train(state: QuadraticState, pop: Population, cfg: TrainConfig, checkpoints:
     return QuadraticState.cat([s for _, s in finals]).select(order), history
 
 
+def train_step(params: list[torch.Tensor], moments: list[tuple[torch.Tensor, torch.Tensor]], live: QuadraticState,
+               pop: Population, cfg: TrainConfig, step: int, batches: "Minibatches | None" = None,
+               dense: DenseWorkspace | None = None) -> None:
+    """One optimisation step of every network in place: gradients (dense path when ``dense`` is given), then AdamW.
+
+    params: [U, V, W, gamma, beta] of ``live``; moments: their (exp_avg, exp_avg_sq) pairs.
+    """
+    _adamw(params, _gradients(params, live, pop, batches, dense, step), moments, pop, cfg, step)
+
+
+def _gradients(params: list[torch.Tensor], live: QuadraticState, pop: Population, batches: "Minibatches | None",
+               dense: DenseWorkspace | None, step: int) -> list[torch.Tensor | None]:
+    """dL/dtheta for U, V, W, gamma, beta (None where a parameter does not enter the loss)."""
+    if dense is not None:
+        scale = None
+        if bool((pop.dropout > 0).any()):
+            p, n = live.U.shape[2], live.U.shape[1]
+            scale = qn.dropout_scale(pop.dropout, pop.dropout_keys, step, p * p, n).to(live.U.dtype)
+        return dense.grads(live.U, live.V, live.W, pop, scale) + [None, None]
+    leaves = [t.detach().requires_grad_(True) for t in params]
+    rows = batches.rows(pop, step) if batches else None
+    _loss(leaves, live, pop, rows, step).backward()
+    return [t.grad for t in leaves]
+
+
 def _checkpoint(history: History, step: int, ids: torch.Tensor, live: QuadraticState, pop: Population,
                 checkpoints: torch.Tensor, evaluator: Evaluator) -> None:
     due = checkpoints[ids, step]  # (B_live,)
@@ -200,7 +273,7 @@ def _checkpoint(history: History, step: int, ids: torch.Tensor, live: QuadraticS
 
 def _shrink(keep, ids, pop, live, params, moments):
     """Drop finished networks from every per-network tensor (keep (B',) positions)."""
-    params = [t.detach()[keep].requires_grad_(True) for t in params]
+    params = [t[keep] for t in params]
     moments = [(m[keep], v[keep]) for m, v in moments]
     live = QuadraticState(*params, live.run_mean[keep], live.run_var[keep])
     return ids[keep], pop.select(keep), live, params, moments

@@ -3,7 +3,7 @@
 Every member of a population has its own instance A (n x d), b, initialisation, step size and
 stopping tolerance; all members advance together as one tensor program (leading dimension P).
 A member is frozen once its relative residual falls below its tolerance (or becomes non-finite)
-and converged members are compacted out, so long-plateau members (small alpha) do not drag the
+and frozen members are compacted out at the next check, so long-plateau members (small alpha) do not drag the
 whole population (spec section 3, pitfalls P5 and P7). Closed-form gradients (pitfall P13).
 
 Models here: depth 1 (M9a) and diagonal networks of depth D in {2, 3, 4} (M9b) with the fixed and
@@ -22,6 +22,7 @@ Tensor = torch.Tensor
 State = dict[str, Tensor]
 StepFn = Callable[[State, State], None]       # (state, data) -> None, updates state in place
 Monitor = Callable[[State, State], None]      # called every check_every steps (checkpoints)
+Prune = Callable[[State], State]              # data -> data after a compaction
 Rule = Literal["fixed", "adaptive"]
 EPS = torch.finfo(torch.float64).eps
 
@@ -51,13 +52,14 @@ def _scatter(out: State, state: State, idx: Tensor) -> None:
 
 
 def run_population(step: StepFn, state: State, data: State, cap: int, check_every: int = 200,
-                   monitor: Monitor | None = None) -> State:
+                   monitor: Monitor | None = None, prune: Prune | None = None) -> State:
     """Run step(state, data) until every member is frozen or `cap` steps have passed.
 
     state and data map names to tensors with leading dimension P (data needs "b" and "tolb").
     Adds "live", "rnorm", "steps", "T" and returns the final state with "rho" = ||A y - b|| / ||b|| at
     the last evaluated point, "converged" (rho < tol before the cap) and "diverged" (non-finite) flags.
-    monitor(state, data), if given, runs at t = 0, every check_every steps and at the end.
+    monitor(state, data), if given, runs at t = 0, every check_every steps and at the end; prune(data),
+    if given, runs after each compaction (it may drop entries the remaining members no longer need).
     """
     b = data["b"]
     P, dev = b.shape[0], b.device
@@ -66,27 +68,30 @@ def run_population(step: StepFn, state: State, data: State, cap: int, check_ever
                  steps=torch.zeros(P, dtype=torch.long, device=dev), T=torch.zeros(P, dtype=b.dtype, device=dev))
     out = {k: v.clone() for k, v in state.items()}
     idx = torch.arange(P, device=dev)
-    t = 0
-    while t < cap:
+    for t in range(0, cap, check_every):
         if monitor is not None:
             monitor(state, data)
         for _ in range(min(check_every, cap - t)):
             step(state, data)
-        t += check_every
-        live = state["live"]
-        n_live = int(live.sum())
+        n_live = int(state["live"].sum())
         if n_live == 0:
             break
-        if n_live <= live.numel() // 2:
-            _scatter(out, state, idx)
-            keep = live.nonzero().squeeze(-1)
-            state, data, idx = {k: v[keep] for k, v in state.items()}, {k: v[keep] for k, v in data.items()}, idx[keep]
+        if n_live < idx.numel():                  # compact: a copy of the data costs about one step
+            state, data, idx = _compact(out, state, data, idx)
+            data = prune(data) if prune is not None else data
     if monitor is not None:
         monitor(state, data)
     _scatter(out, state, idx)
     finite = torch.isfinite(out["rnorm"])
     rho = out["rnorm"] / b.norm(dim=-1)
     return dict(out, rho=rho, converged=~out["live"] & finite, diverged=~finite)
+
+
+def _compact(out: State, state: State, data: State, idx: Tensor) -> tuple[State, State, Tensor]:
+    """Write the members back into `out`, then keep only the live ones of state, data and idx."""
+    _scatter(out, state, idx)
+    keep = state["live"].nonzero().squeeze(-1)
+    return {k: v[keep] for k, v in state.items()}, {k: v[keep] for k, v in data.items()}, idx[keep]
 
 
 def system_data(A: Tensor, b: Tensor, tol: Tensor) -> State:
@@ -117,12 +122,14 @@ def _pow_minus1(x: Tensor, m3: Tensor, m4: Tensor) -> Tensor:
 
 
 def _adaptive_eta(uv: Tensor, g: Tensor, data: State) -> Tensor:
-    """M12 adaptive rule: min{c / (2 D^2 ||A||^2 m^{2D-2}), c / (D ||g||_inf m^{D-2})}, m = max_i max(u_i, v_i). -> (P,)."""
+    """M12 step of a population mixing rules: min{eta_fixed, kc / m^{2D-2}, gc / (||g||_inf m^{D-2})} with
+    m = max_i max(u_i, v_i). Adaptive members have eta_fixed = inf, kc = c / (2 D^2 ||A||^2), gc = c / D;
+    fixed members kc = gc = inf, so they keep eta_fixed (inf / x = inf, also at m = 0). -> (P,)."""
     m = uv.amax(dim=(1, 2))                                                 # (P,)
-    D, c = data["D"].view(-1), data["c"]
     mD2 = torch.where(data["m3"].view(-1), m, 1.0) * torch.where(data["m4"].view(-1), m, 1.0)   # m^{D-2}
-    kernel = c / (2 * D**2 * data["normA"] ** 2 * (m * mD2) ** 2)
-    return torch.minimum(kernel, c / (D * g.abs().amax(dim=(1, 2)) * mD2))
+    kernel = data["kc"] / (m * mD2) ** 2
+    grad = data["gc"] / (g.abs().amax(dim=(1, 2)) * mD2)
+    return torch.minimum(data["eta"], torch.minimum(kernel, grad))
 
 
 def _diag_step(state: State, data: State) -> None:
@@ -133,7 +140,7 @@ def _diag_step(state: State, data: State) -> None:
     pr = pw * uv                                                            # (P, 2, d)  (u^D, v^D)
     r = torch.baddbmm(data["nb"], data["A"], (pr[:, 0] - pr[:, 1]).unsqueeze(-1))   # (P, n, 1)
     g = torch.bmm(data["At"], r).view(uv.shape[0], 1, -1)                  # (P, 1, d)
-    eta = _adaptive_eta(uv, g, data) if "adaptive" in data else data["eta"]
+    eta = _adaptive_eta(uv, g, data) if "kc" in data else data["eta"]
     e = gate(state, data, torch.linalg.vector_norm(r, dim=(1, 2)), eta)
     uv.addcmul_(e.view(-1, 1, 1) * data["sgnD"] * pw, g, value=-1)
 
@@ -141,19 +148,25 @@ def _diag_step(state: State, data: State) -> None:
 @dataclass(frozen=True)
 class DiagSpec:
     """Per-member diagonal-network settings, all (P,) tensors: init scale alpha (>= 0), depth D in {2, 3, 4},
-    step multiplier c, base tolerance tol, and s_sol = max(||x_l1||_inf, ||x_l2||_inf) for the fixed rule (M12).
-    rule applies to the whole population."""
+    step multiplier c, base tolerance tol, s_sol = max(||x_l1||_inf, ||x_l2||_inf) for the fixed rule, and
+    the step rule (M12): "fixed" or "adaptive" for the whole population, or a (P,) bool tensor (True: adaptive)."""
 
     alpha: Tensor
     D: Tensor
     c: Tensor
     tol: Tensor
     s_sol: Tensor
-    rule: Rule = "fixed"
+    rule: Rule | Tensor = "fixed"
+
+    def adaptive(self) -> Tensor:
+        """(P,) bool: members on the adaptive rule."""
+        if isinstance(self.rule, Tensor):
+            return self.rule.to(torch.bool)
+        return torch.full_like(self.alpha, self.rule == "adaptive", dtype=torch.bool)
 
 
 def diag_data(A: Tensor, b: Tensor, spec: DiagSpec) -> State:
-    """Per-member constants of model (b): the fixed-rule eta and the effective tolerance tol_eff (M12)."""
+    """Per-member constants of model (b): step constants of both rules and the effective tolerance tol_eff (M12)."""
     D = spec.D.to(A.dtype)
     tau = spec.alpha.to(A.dtype) ** D                                       # (P,)  tau = alpha^D (M15)
     normA, bnorm = torch.linalg.matrix_norm(A, ord=2), b.norm(dim=-1)
@@ -161,11 +174,20 @@ def diag_data(A: Tensor, b: Tensor, spec: DiagSpec) -> State:
     data = system_data(A, b, tol)
     S = torch.maximum(2 * tau, spec.s_sol)
     sgn = torch.tensor([1.0, -1.0], dtype=A.dtype, device=A.device).view(1, 2, 1)
+    c, adaptive = spec.c.to(A.dtype), spec.adaptive().to(A.device)
     data.update(D=D.view(-1, 1, 1), m3=(D >= 3).view(-1, 1, 1), m4=(D >= 4).view(-1, 1, 1),
-                sgnD=D.view(-1, 1, 1) * sgn, c=spec.c.to(A.dtype),
-                eta=spec.c / (D**2 * normA**2 * S ** ((2 * D - 2) / D)))
-    if spec.rule == "adaptive":
-        data["adaptive"] = torch.ones_like(D, dtype=torch.bool)
+                sgnD=D.view(-1, 1, 1) * sgn,
+                eta=torch.where(adaptive, torch.inf, c / (D**2 * normA**2 * S ** ((2 * D - 2) / D))))
+    if bool(adaptive.any()):
+        data.update(kc=torch.where(adaptive, c / (2 * D**2 * normA**2), torch.inf),
+                    gc=torch.where(adaptive, c / D, torch.inf))
+    return data
+
+
+def _prune_adaptive(data: State) -> State:
+    """Drop the adaptive-rule constants once no adaptive member is left (saves their per-step cost)."""
+    if "kc" in data and not bool(torch.isfinite(data["kc"]).any()):
+        data = {k: v for k, v in data.items() if k not in ("kc", "gc")}
     return data
 
 
@@ -177,6 +199,6 @@ def train_diagonal(A: Tensor, b: Tensor, spec: DiagSpec, cap: int, check_every: 
     """
     data = diag_data(A, b, spec)
     uv = spec.alpha.to(A.dtype).view(-1, 1, 1) * torch.ones(A.shape[0], 2, A.shape[-1], dtype=A.dtype, device=A.device)
-    out = run_population(_diag_step, {"uv": uv}, data, cap, check_every)
+    out = run_population(_diag_step, {"uv": uv}, data, cap, check_every, prune=_prune_adaptive)
     pr = out["uv"] ** spec.D.to(A.dtype).view(-1, 1, 1)
     return dict(out, beta=pr[:, 0] - pr[:, 1], tol_eff=data["tol"])

@@ -187,3 +187,78 @@ def train_generator(A: Tensor, b: Tensor, init: GeneratorInit, Q: Tensor, x_l2: 
     out = run_population(_generator_step, state, data, cap, CHECKPOINT, _identity_monitor)
     out["y"] = bmv(out["Wout"], _hidden(out))
     return out
+
+
+# --- model (e): deep matrix factorisation (M9e, M17) ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class MFInit:
+    """Initial factors of model (e), padded to K: W (P, K, q, q); trainable factor count N (P,) in 1..K
+    (factors l >= N are frozen identities: the product and the other factors' gradients are unchanged)."""
+
+    W: Tensor
+    N: Tensor
+
+
+def _mf_kappa(s: Tensor, data: State, gnorm: Tensor) -> Tensor:
+    """M12 with a = 1: kappa = sum_l P_l^2 + (N - 1) ||G||_F max_{l<l'} P_ll' over trainable l, l', with
+    P_l = prod_{k != l} s_k, P_ll' = prod_{k not in {l, l'}} s_k. s (P, K) norm estimates (1 for frozen
+    identities); data["not_l"] (P, K, K) and data["not_ll"] (P, K*K, K) are True where k is left out. -> (P,)."""
+    Pl = torch.where(data["not_l"], 1.0, s[:, None, :]).prod(-1)           # (P, K)
+    Pll = torch.where(data["not_ll"], 1.0, s[:, None, :]).prod(-1)         # (P, K*K), pairs (l, l') row-major
+    return ((Pl * data["tf"]) ** 2).sum(-1) + data["Nm1"] * gnorm * (Pll * data["pairs"]).amax(-1)
+
+
+def _mf_step(state: State, data: State) -> None:
+    """One GD step on L = 1/2 ||P_Omega(W_1..W_K - M*)||_F^2 with eta_t = c / kappa_t (M9e, M12):
+    dL/dW_l = (W_1..W_{l-1})^T G (W_{l+1}..W_K)^T with G = P_Omega(W - M*); frozen factors do not move."""
+    W = state["W"]
+    P, K, q, _ = W.shape
+    pre = [W[:, 0]]                                                 # pre[l] = W_1..W_{l+1}
+    for l in range(1, K):                                           # loops over layers only
+        pre.append(pre[-1] @ W[:, l])
+    suf = [W[:, K - 1]]                                             # suf[0] = W_K; suf[j] = W_{K-j}..W_K
+    for l in range(K - 2, 0, -1):
+        suf.append(W[:, l] @ suf[-1])
+    G = data["mask"] * (pre[-1] - data["M"])                        # (P, q, q)
+    gnorm = torch.linalg.vector_norm(G, dim=(1, 2))
+    s, qv = power_step(W.view(P * K, q, q), state["q"].view(P * K, q))
+    state["q"] = qv.view(P, K, q)
+    s = torch.where(data["t"], s.view(P, K), 1.0)
+    e = gate(state, data, gnorm, data["c"] / _mf_kappa(s, data, gnorm).clamp_min(TINY))
+    eg = (-e[:, None] * data["tf"])[:, :, None, None]              # (P, K, 1, 1)
+    if K == 1:
+        state["W"] = W + eg * G[:, None]
+        return
+    grads = [G @ suf[-1].mT] + [pre[l - 1].mT @ G @ suf[K - 2 - l].mT for l in range(1, K - 1)] + [pre[-2].mT @ G]
+    state["W"] = torch.addcmul(W, eg, torch.stack(grads, 1))
+
+
+def mf_data(M: Tensor, mask: Tensor, N: Tensor, K: int, tol: float, c: float) -> State:
+    """Per-member constants of model (e): targets, masks of trainable factors and of the kappa products."""
+    t = torch.arange(K, device=M.device)[None, :] < N[:, None]     # (P, K) trainable factors
+    eye = torch.eye(K, dtype=torch.bool, device=M.device)
+    pairs = t[:, :, None] & t[:, None, :] & torch.ones(K, K, dtype=torch.bool, device=M.device).triu(1)
+    b = (mask * M).flatten(1)                                       # (P, q^2)  the observed targets
+    P = M.shape[0]
+    return {"M": M, "mask": mask, "b": b, "tolb": tol * b.norm(dim=-1), "t": t, "tf": t.to(M.dtype),
+            "Nm1": (N - 1).to(M.dtype), "c": torch.full_like(b[:, 0], c), "pairs": pairs.flatten(1).to(M.dtype),
+            "not_l": eye.expand(P, K, K).contiguous(),
+            "not_ll": (eye[:, None, :] | eye[None, :, :]).view(1, K * K, K).expand(P, -1, -1).contiguous()}
+
+
+def train_mf(M: Tensor, mask: Tensor, init: MFInit, cap: int, tol: float = 1e-6, c: float = 0.5) -> State:
+    """Model (e) trained by GD to rho = ||P_Omega(W - M*)||_F / ||P_Omega M*||_F < tol (M9e, M12, M17).
+
+    M, mask (P, q, q); returns the final state with the factors "W", the product "X" (P, q, q) and the flags.
+    """
+    P, K, q, _ = init.W.shape
+    data = mf_data(M, mask, init.N.to(M.device), K, tol, c)
+    W = torch.where(data["t"][:, :, None, None], init.W, torch.eye(q, dtype=M.dtype, device=M.device))
+    state = {"W": W, "q": _warm(W.reshape(P * K, q, q)).view(P, K, q)}
+    out = run_population(_mf_step, state, data, cap)
+    X = out["W"][:, 0]
+    for l in range(1, K):
+        X = X @ out["W"][:, l]
+    out["X"] = X
+    return out

@@ -7,6 +7,8 @@ equals training every member alone (tests/train/test_population.py checks this).
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,3 +47,15 @@ def train_population(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, c
         opt.step()
     with torch.no_grad():
         return member_loss(model(x), y, cfg.loss)
+
+
+@contextlib.contextmanager
+def single_thread(device: torch.device | str) -> Iterator[None]:
+    """Run small CPU populations on one intra-op thread (less contention than 2 spinning threads); restores it."""
+    before = torch.get_num_threads()
+    if torch.device(device).type == "cpu":
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

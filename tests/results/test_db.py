@@ -77,8 +77,7 @@ def _info():
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     """Two real processes append 200 replicates each to one database: all 400 rows arrive."""
-    path = str(tmp_path / "shared.sqlite")
-    Database(path).close()
+    path = str(tmp_path / "shared.sqlite")  # not created beforehand: both race to create it
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(path, w, 200)) for w in range(2)]
     for p in procs:
@@ -141,3 +140,44 @@ def test_db_uses_wal_mode(tmp_path):
     """The database runs in write-ahead-log mode."""
     with Database(tmp_path / "w.sqlite") as db:
         assert db.query("PRAGMA journal_mode")[0][0] == "wal"
+
+
+def _open(path: str) -> None:
+    Database(path).close()
+
+
+def test_two_processes_migrating_a_v1_file_at_once_apply_each_migration_once(tmp_path):
+    """Two processes open the same v1 file at the same moment: both succeed, rows intact."""
+    path = tmp_path / "old.sqlite"
+    shutil.copy(V1_FILE, path)
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_open, args=(str(path),)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert read(path)["value"].tolist() == [0.0, 0.5, 1.0]
+
+
+def test_reading_an_old_file_does_not_migrate_it(tmp_path):
+    """read-only access to a v1 file says how to migrate and leaves the file byte-identical."""
+    path = tmp_path / "old.sqlite"
+    shutil.copy(V1_FILE, path)
+    before = _digest(path)
+    with pytest.raises(DatabaseError, match="schema version 1"):
+        read(path)
+    assert _digest(path) == before
+
+
+def test_a_foreign_file_with_url_characters_in_its_name_is_refused(tmp_path):
+    """'#' and '?' in a file name do not bypass the check for a foreign SQLite file."""
+    path = tmp_path / "f#x?.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE people (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = _digest(path)
+    with pytest.raises(DatabaseError, match="not a redshift results database"):
+        Database(path)
+    assert _digest(path) == before

@@ -3,7 +3,8 @@
 Experiment ``coin``: a metric drawn N(shift, 1) with torch from the replicate's seed, for shift
 in {0, 3}. TOY-1 (a 3-SD contrast) must be supported; TOY-2 (no difference between two cases of
 shift 0, TOST margin 2) must be supported; TOY-3 (a trend along shift) must be supported.
-``TOY_KILL_AFTER=k`` kills the process (SIGKILL) after k records were yielded: a crash test.
+``TOY_KILL_AFTER=k`` kills the process (SIGKILL) after k records were yielded, and
+``TOY_RAISE_AFTER=k`` raises an error there: crash tests.
 """
 import os
 import signal
@@ -18,6 +19,7 @@ CASES = grid("coin", shift=[0.0, 3.0], copy=[0, 1])
 
 def measure(cases: list[Case], ctx):
     kill_after = int(os.environ.get("TOY_KILL_AFTER", "-1"))
+    raise_after = int(os.environ.get("TOY_RAISE_AFTER", "-1"))
     ctx.set_total(len(cases) * ctx.replicates)
     done = 0
     for case in cases:
@@ -28,6 +30,8 @@ def measure(cases: list[Case], ctx):
             done += 1
             if done == kill_after:
                 os.kill(os.getpid(), signal.SIGKILL)
+            if done == raise_after:
+                raise RuntimeError("toy failure for the crash test")
 
 
 CLAIMS = (

@@ -22,6 +22,7 @@ SUITE = Suite(
             Claim("BAD-1", "b is above a (it is 5 below)", "toy", Contrast("x", a={"group": "a"}, b={"group": "b"}),
                   Rule(Above(0.0), refute=Below(0.0))),
             Claim("BAD-2", "b is above a by 100 (undecidable: refute region unreachable)", "toy",
-                  Contrast("x", a={"group": "b"}, b={"group": "b"}), Rule(Above(100.0), refute=Below(-100.0))),
+                  Contrast("x", a={"group": "b"}, b={"group": "b"}), Rule(Above(100.0), refute=Below(-100.0)),
+                  decisive_at="paper"),
         )),),
 )
