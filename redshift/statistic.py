@@ -73,7 +73,7 @@ class Trend:
         if bound == 0:
             x, y = self._points(table)
             return stats.permutation_trend_p(x, y, side, method=self.method, rng=rng, n_resamples=n_resamples)
-        return stats.bootstrap_p(est.distribution, bound, side, est.n) if est.distribution is not None else 1.0
+        return stats.bootstrap_p(est.distribution, bound, side, est.n, est.effect) if est.distribution is not None else 1.0
 
     def bootstrap_p(self, bound: float) -> bool:
         return bound != 0
@@ -185,7 +185,7 @@ class Custom:
 
     def p_value(self, table: Table, est: stats.Estimate, bound: float, side: stats.Side,
                 rng: np.random.Generator, n_resamples: int) -> float:
-        return stats.bootstrap_p(est.distribution, bound, side, est.n) if est.distribution is not None else 1.0
+        return stats.bootstrap_p(est.distribution, bound, side, est.n, est.effect) if est.distribution is not None else 1.0
 
     def bootstrap_p(self, bound: float) -> bool:
         return True

@@ -10,7 +10,7 @@ Small samples. The percentile bootstrap is too narrow with few replicates (its s
 plug-in sd, and it uses normal rather than t quantiles). Every bootstrap interval here is the
 *expanded* percentile interval (Hesterberg 2015, "What teachers should know about the bootstrap",
 s. 5.2): percentiles at alpha'/2 = Phi(-sqrt(n/(n-1)) t_{n-1, 1-alpha/2}), which for a mean matches
-the t interval; bootstrap p-values are expanded the same way. Moreover a bootstrap p-value (and any p from data with no spread) cannot be smaller than the
+the t interval; bootstrap p-values are t-tests with the bootstrap standard error. A bootstrap p-value (and any p from data with no spread) cannot be smaller than the
 exact sign test allows with n replicates, ``2 * 0.5**n``: with 3 replicates all above a bound the
 evidence is one chance in 8, whatever the bootstrap says. ``sign_floor`` is applied to those.
 """
@@ -42,14 +42,6 @@ def expanded_confidence(n: int, confidence: float = 0.95) -> float:
         return confidence
     t = sps.t.ppf(0.5 + confidence / 2, n - 1)
     return float(1.0 - 2.0 * sps.norm.cdf(-np.sqrt(n / (n - 1)) * t))
-
-
-def expanded_p(tail: float, n: int) -> float:
-    """One-sided p from a bootstrap tail fraction, mapped through the same expansion (t with n-1 df)."""
-    if n < 2:
-        return 1.0
-    z = sps.norm.ppf(min(max(tail, 1e-300), 1.0))
-    return float(sps.t.cdf(z / np.sqrt(n / (n - 1)), n - 1))
 
 
 def _finite(x: np.ndarray) -> np.ndarray:
@@ -110,20 +102,23 @@ def percentile_ci(dist: np.ndarray, n: int, confidence: float = 0.95) -> tuple[f
     return float(lo), float(hi)
 
 
-def bootstrap_p(distribution: np.ndarray, bound: float, side: Side, n: int) -> float:
-    """Two-sided-scale bootstrap p that the effect is ``side`` of ``bound``, from n replicates.
+def bootstrap_p(distribution: np.ndarray, bound: float, side: Side, n: int, effect: float) -> float:
+    """Two-sided-scale p that the effect is ``side`` of ``bound``: a t-test with the bootstrap SE.
 
-    The tail fraction q = (1 + #{b on the wrong side}) / (B + 1) is expanded for n (see above);
-    p = 2 expanded_p(q, n). A constant distribution entirely on the right side gets p = 0 (the
-    caller floors it unless the claim is exact).
+    t = (effect - bound) / (sd of the bootstrap distribution * sqrt(n / (n - 1))) on n - 1 degrees
+    of freedom: for a mean this is the ordinary one-sample t-test, and unlike a count of resamples
+    beyond the bound it does not saturate at 1 / (B + 1) for large effects. A distribution without
+    spread gives p = 0 on the right side (the caller floors it unless the claim is exact), 1 otherwise.
     """
     dist = _finite(distribution)
-    if dist.size == 0:
+    if dist.size < 2 or n < 2 or not np.isfinite(effect):
         return 1.0
-    wrong = np.sum(dist <= bound) if side == "greater" else np.sum(dist >= bound)
-    if wrong == 0 and np.ptp(dist) == 0:
-        return 0.0
-    return float(min(1.0, 2.0 * expanded_p((1 + wrong) / (dist.size + 1), n)))
+    signed = (effect - bound) if side == "greater" else (bound - effect)
+    sd = float(np.std(dist, ddof=1))
+    if sd == 0:
+        return 0.0 if signed > 0 else 1.0
+    t = signed / (sd * np.sqrt(n / (n - 1)))
+    return float(min(1.0, 2.0 * sps.t.sf(t, n - 1)))
 
 
 def t_p(diff: np.ndarray, bound: float, side: Side, other: np.ndarray | None = None) -> float:

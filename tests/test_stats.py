@@ -77,11 +77,23 @@ def test_permutation_p_small_for_a_perfect_trend_and_large_for_the_wrong_side():
     assert stats.permutation_trend_p(x, x, "less", method="spearman", rng=rng, n_resamples=999) == 1.0
 
 
-def test_bootstrap_p_counts_the_wrong_side():
-    """10 of 999 resamples at or below the bound: p = 2 * 11 / 1000 for many replicates, larger for 5."""
-    dist = np.concatenate([np.full(10, -1.0), np.full(989, 1.0)])
-    assert stats.bootstrap_p(dist, 0.0, "greater", n=10**6) == pytest.approx(0.022, rel=1e-3)
-    assert stats.bootstrap_p(dist, 0.0, "greater", n=5) > 0.05
+def test_bootstrap_p_is_the_t_test_with_the_bootstrap_se():
+    """For a mean, the bootstrap-SE t-test p equals scipy's one-sample t-test p (x2) to bootstrap accuracy."""
+    from scipy import stats as sps
+
+    x = np.random.default_rng(7).normal(0.5, 1.0, 12)
+    est = stats.bootstrap((x,), np.mean, paired=False, rng=np.random.default_rng(8), vectorized=True,
+                          n_resamples=20000)
+    p = stats.bootstrap_p(est.distribution, 0.0, "greater", n=12, effect=est.effect)
+    want = 2 * sps.ttest_1samp(x, 0.0, alternative="greater").pvalue
+    assert p == pytest.approx(want, rel=0.05)
+
+
+def test_bootstrap_p_of_a_distribution_without_spread():
+    """No spread: p = 0 on the right side of the bound, 1 on the wrong side."""
+    dist = np.full(100, 2.0)
+    assert stats.bootstrap_p(dist, 0.0, "greater", n=5, effect=2.0) == 0.0
+    assert stats.bootstrap_p(dist, 3.0, "greater", n=5, effect=2.0) == 1.0
 
 
 def test_expanded_interval_matches_the_t_interval_for_a_mean():

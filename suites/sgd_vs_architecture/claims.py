@@ -78,7 +78,7 @@ PRIOR_CLAIMS = (
     Claim("SA-10", "G&C is invariant to positive per-layer rescaling: U[-1,1], U[-0.2,0.2] and "
           "Kaiming-uniform accept the same draws with the same test predictions", "project, spec D8 (exact)",
           Custom(all_identical, ("rescale_identical",), "1 if accepted sets and predictions are identical"),
-          Rule(Above(0.5), refute=Below(0.5)), decisive_at="smoke"),
+          Rule(Above(0.5), refute=Below(0.5)), decisive_at="smoke", exact=True),
 )
 
 OPTIMISER_CLAIMS = (
