@@ -11,9 +11,10 @@ Decision rule (declared before the data, the same for every claim):
   effect lies in the refute region" is at most 0.05;
 - ``inconclusive``: anything else, including fewer than ``min_replicates`` finite replicates.
 The Holm family is every claim of the suite (claims not evaluated in a run count with p = 1), so
-running one claim alone never weakens the correction. Bootstrap p-values, and p-values of data
-with no spread, are floored at the exact sign test's ``2 * 0.5**n`` unless the claim is declared
-``exact`` (a deterministic property such as an invariance, where one replicate is proof).
+running one claim alone never weakens the correction. Data with no spread (every replicate gives
+the same value, a zero-width CI) carry no more evidence than the exact sign test allows, so their
+p-value is floored at ``2 * 0.5**n`` unless the claim is declared ``exact`` (a deterministic
+property such as an invariance, where one replicate is proof).
 "Inconclusive" is not evidence for the null: it says the run could not tell.
 """
 from __future__ import annotations
@@ -232,7 +233,7 @@ def assess(claim: Claim, table: Table, rng: np.random.Generator) -> Assessment:
 
     def p_of(bound: float, side: stats.Side) -> float:
         p = stat.p_value(table, est, bound, side, rng, claim.n_resamples)
-        if not claim.exact and (stat.bootstrap_p(bound) or degenerate):
+        if not claim.exact and degenerate:
             p = max(p, stats.sign_floor(est.n))
         return p
 

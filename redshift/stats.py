@@ -10,9 +10,9 @@ Small samples. The percentile bootstrap is too narrow with few replicates (its s
 plug-in sd, and it uses normal rather than t quantiles). Every bootstrap interval here is the
 *expanded* percentile interval (Hesterberg 2015, "What teachers should know about the bootstrap",
 s. 5.2): percentiles at alpha'/2 = Phi(-sqrt(n/(n-1)) t_{n-1, 1-alpha/2}), which for a mean matches
-the t interval; bootstrap p-values are t-tests with the bootstrap standard error. A bootstrap p-value (and any p from data with no spread) cannot be smaller than the
-exact sign test allows with n replicates, ``2 * 0.5**n``: with 3 replicates all above a bound the
-evidence is one chance in 8, whatever the bootstrap says. ``sign_floor`` is applied to those.
+the t interval; bootstrap p-values are t-tests with the bootstrap standard error (for a mean, the
+one-sample t-test). Data without spread get no p below the exact sign test's ``2 * 0.5**n``
+(``sign_floor``, applied by redshift.claims): three identical replicates are one chance in eight.
 """
 from __future__ import annotations
 
