@@ -64,6 +64,11 @@ class Table:
         finite = vals[np.isfinite(vals)]
         return float(finite.mean()) if finite.size else float("nan")
 
+    def arrays(self) -> tuple[tuple[Case, ...], Mapping[str, np.ndarray]]:
+        """All cases and every metric's (n_cases, n_replicates) array, for statistics that index rows
+        themselves (cheaper than repeated ``values`` lookups inside a bootstrap). Do not modify them."""
+        return self._cases, self._data
+
     def subset(self, keep: "Callable[[Case], bool]") -> "Table":
         """The cases for which ``keep(case)`` is true, all replicates."""
         rows = np.array([i for i, c in enumerate(self._cases) if keep(c)], dtype=int)
