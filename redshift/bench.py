@@ -98,3 +98,39 @@ def _pipeline_rows(grid_sizes, n: int, width: int, depth: int, device: str) -> l
         rows.append({"device": device, "mode": "matmul_fp32", "gflops": matmul_rate(device) / 1e9})
         rows.append({"device": device, "mode": "matmul_fp64", "gflops": matmul_rate(device, torch.float64) / 1e9})
     return rows
+
+
+def gc_throughput(widths=(8, 64), n: int = 8, batch: int = 8192, device: str = "cpu",
+                  threads: int | None = 1) -> list[dict]:
+    """Guess & Check draws per second (draw U[-1, 1] weights, forward n digits, exact-fit check), batched vs one
+    network at a time through the same functions (sgd_vs_architecture, spec D4). The one-at-a-time row times 64
+    networks and extrapolates. `threads`: torch CPU threads during the measurement (the suite uses 1)."""
+    from redshift.data.digits import digits_pool, nested_sets
+    from redshift.nets.bias_free import MLP, draw_uniform
+    from redshift.train.guess_check import fit_mask
+
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        x, y = nested_sets(digits_pool([(3, 5)]), [0], [0], n).train(n)  # (1, n, 64), (1, n)
+        x, y = x.to(device), y.to(device)
+        gen = torch.Generator(device=device).manual_seed(seed_for("bench", "gc_throughput", 0))
+        rows = []
+        for width in widths:
+            arch = MLP(64, (width,))
+
+            def draw_check(m: int) -> torch.Tensor:
+                w = draw_uniform(arch.shapes, (1, m), gen)  # (1, m, out, in) per layer
+                return fit_mask(arch.forward(w, x.unsqueeze(1)), y.unsqueeze(1))[0]
+
+            single = 64
+            _, batched = time_call(draw_check, batch, device=device, repeat=3, warmup=1)
+            _, alone = time_call(lambda: [draw_check(1) for _ in range(single)], device=device, repeat=3, warmup=1)
+            per_batched, per_single = batch / batched.median, single / alone.median
+            common = {"width": width, "n": n, "device": device, "threads": torch.get_num_threads()}
+            rows.append({**common, "mode": "batched", "draws_per_s": per_batched, "ratio": per_batched / per_single})
+            rows.append({**common, "mode": "one_at_a_time", "draws_per_s": per_single, "single_timed": single})
+        return rows
+    finally:
+        torch.set_num_threads(before)

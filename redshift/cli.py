@@ -199,20 +199,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for name, fn in sorted(inspect.getmembers(bench, inspect.isfunction)):
         if name.endswith("_throughput") and fn.__module__ == bench.__name__:
             kwargs = {"device": device}
-            if args.quick and "n" in inspect.signature(fn).parameters:
-                kwargs["n"] = 128
+            params = inspect.signature(fn).parameters
+            if args.quick and "n" in params and "grid_sizes" in params:
+                kwargs |= {"n": 128, "grid_sizes": (64,)}
+            if args.quick and "batch" in params:
+                kwargs["batch"] = 1024
             err.print(f"measuring {name} on {device} ...")
             rows += [{"benchmark": name, **r} for r in fn(**kwargs)]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = RichTable(title=f"redshift bench ({device})")
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    for k in keys:
-        table.add_column(k)
-    for r in rows:
-        table.add_row(*[_num(r.get(k), 4) if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys])
-    out.print(table)
+    for name in dict.fromkeys(r["benchmark"] for r in rows):
+        group = [r for r in rows if r["benchmark"] == name]
+        table = RichTable(title=f"{name} ({device})")
+        keys = [k for k in dict.fromkeys(k for r in group for k in r) if k not in ("benchmark", "device")]
+        for k in keys:
+            table.add_column(k)
+        for r in group:
+            table.add_row(*[_num(r.get(k), 4) if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys])
+        out.print(table)
     return 0
 
 
