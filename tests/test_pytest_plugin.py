@@ -1,9 +1,10 @@
 """The pytest plugin on the toy suites: items per claim, pass/fail/xfail, -k, xdist."""
 import sqlite3
+from pathlib import Path
 
 import pytest
 
-from conftest import TOY
+TOY = Path(__file__).parent / "toy_suites"
 
 pytest_plugins = ["pytester"]
 
