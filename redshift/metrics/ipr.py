@@ -35,8 +35,7 @@ def ipr(x: torch.Tensor, convention: Convention = "rfft", floor: float = 0.0) ->
 def neuron_ipr(U: torch.Tensor, V: torch.Tensor, W: torch.Tensor, floor: float = 0.0,
                convention: Convention = "rfft") -> torch.Tensor:
     """IPR_k = nan-mean over U row, V row, W column (spec D10): U, V (B, N, p), W (B, p, N) -> (B, N) float64."""
-    parts = torch.stack([ipr(U, convention, floor), ipr(V, convention, floor),
-                         ipr(W.transpose(1, 2), convention, floor)], dim=-1)  # (B, N, 3)
+    parts = ipr(torch.stack([U, V, W.transpose(1, 2)], dim=2), convention, floor)  # (B, N, 3, p) -> (B, N, 3)
     return torch.nanmean(parts, dim=-1)  # all-NaN (dead) stays NaN
 
 

@@ -55,8 +55,8 @@ def subset_accuracies(f: torch.Tensor, labels: torch.Tensor, clean: torch.Tensor
     pred = argmax_lowest(f)  # (B, p^2)
     right_noisy, right_true = pred == labels, pred == clean
     test, kept = ~train, train & ~corrupted
-    onehot = torch.nn.functional.one_hot(labels, f.shape[-1]).to(f.dtype)  # (B, p^2, p)
-    sq = ((f - onehot) ** 2).mean(-1).to(torch.float64)  # (B, p^2), per-pair mean over classes
+    f_y = f.gather(-1, labels.unsqueeze(-1)).squeeze(-1)  # (B, p^2)
+    sq = (((f**2).sum(-1) - 2 * f_y + 1) / f.shape[-1]).to(torch.float64)  # mean_q (f_q - [q = y])^2, (B, p^2)
     return {
         "train": _mean_over(train, right_noisy), "test": _mean_over(test, right_true),
         "clean": _mean_over(kept, right_true), "mem": _mean_over(corrupted, right_noisy),

@@ -183,7 +183,7 @@ def readout(h: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def predict_all(state: QuadraticState, batchnorm: torch.Tensor | None = None) -> torch.Tensor:
     """Inference-mode outputs on all p^2 pairs (B, p^2, p); ``batchnorm`` (B,) bool marks post-BN networks."""
-    h = preactivations_all(state.U, state.V) ** 2  # (B, p^2, N)
+    h = preactivations_all(state.U, state.V).square_()  # (B, p^2, N), phi(z) = z^2 in place
     if batchnorm is not None and bool(batchnorm.any()):
         h = torch.where(batchnorm.view(-1, 1, 1), batch_norm_eval(h, state), h)
     return readout(h, state.W)

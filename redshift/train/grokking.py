@@ -56,7 +56,8 @@ class Population:
 
 
 def population(splits: list[CorruptedSplit], weight_decay: list[float], dropout: list[float], lr: list[float],
-               batchnorm: list[bool], horizon: list[int], dropout_seeds: list[int], order_seeds: list[int]) -> Population:
+               batchnorm: list[bool], horizon: list[int], dropout_seeds: list[int],
+               order_seeds: list[int]) -> Population:
     """Stack B networks' splits and settings (one entry per network in every list)."""
     dev = splits[0].labels.device
     vec = lambda v, dt=torch.float32: torch.tensor(v, dtype=dt, device=dev)  # noqa: E731
@@ -72,12 +73,10 @@ Evaluator = Callable[[QuadraticState, Population], dict[str, torch.Tensor]]
 
 @torch.no_grad()
 def evaluate(state: QuadraticState, pop: Population, ipr_floor: float = 0.0) -> dict[str, torch.Tensor]:
-    """Inference-mode D7 accuracies, MSEs, D10 IPR summaries (and the full-DFT mean variant, D9) and ||theta||^2
-    (D14), each (B,) float64."""
+    """Inference-mode D7 accuracies, MSEs, D10 IPR summaries and ||theta||^2 (D14), each (B,) float64."""
     f = qn.predict_all(state, pop.batchnorm)  # (B, p^2, p)
     out = subset_accuracies(f, pop.labels, pop.clean, pop.train, pop.corrupted)
     summary = ipr_summary(neuron_ipr(state.U, state.V, state.W, ipr_floor))
-    out["ipr_full_mean"] = torch.nanmean(neuron_ipr(state.U, state.V, state.W, ipr_floor, "full"), dim=-1)
     out.update({f"ipr_{k}": v for k, v in summary.items() if k != "hist"})
     out.update({f"ipr_hist{j}": summary["hist"][:, j] for j in range(summary["hist"].shape[1])})
     out["norm_sq"] = sum((t.to(torch.float64) ** 2).sum(dim=tuple(range(1, t.dim()))) for t in
@@ -130,8 +129,8 @@ def _loss(params: list[torch.Tensor], state: QuadraticState, pop: Population, ro
 
 
 @torch.no_grad()
-def _adamw(params: list[torch.Tensor], grads: list[torch.Tensor | None], moments: list[tuple[torch.Tensor, torch.Tensor]],
-           pop: Population, cfg: TrainConfig, step: int) -> None:
+def _adamw(params: list[torch.Tensor], grads: list[torch.Tensor | None],
+           moments: list[tuple[torch.Tensor, torch.Tensor]], pop: Population, cfg: TrainConfig, step: int) -> None:
     """One AdamW step per network with per-network lr and decay, as torch.optim.AdamW (spec D6)."""
     b1, b2 = cfg.betas
     bc1, bc2 = 1 - b1**step, (1 - b2**step) ** 0.5

@@ -1,0 +1,136 @@
+"""Tests of the grokking_corrupted suite's own pieces: signed margins, claim decisions on known tables, the network
+plan, dynamics events, and a miniature end-to-end measure."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from redshift import Case, Claim, Table
+from redshift.claims import assess, verdicts
+from redshift.runner import frame_of
+from redshift.suite import Context
+from suites.grokking_corrupted import SUITE
+from suites.grokking_corrupted.claims import CLAIMS_FULLBATCH
+from suites.grokking_corrupted.config import SMOKE
+from suites.grokking_corrupted.figures import figures
+from suites.grokking_corrupted.margins import RULE, Bound, Conditions, Point, per_rep
+from suites.grokking_corrupted.protocol import plan
+from suites.grokking_corrupted.records import dynamics
+
+R = 3
+CASE = Case("fullbatch", {"family": "ladder", "wd": 15.0, "q": 0.0})
+
+
+def _table(**metrics):
+    return Table([CASE], {k: np.broadcast_to(np.asarray(v, dtype=float), (1, R)).copy() for k, v in metrics.items()})
+
+
+def _status(support, refute, table):
+    stat = Conditions(tuple(support), tuple(refute), ("a",), {}, "test")
+    claim = Claim(id="T-1", statement="t", source="t", statistic=stat, rule=RULE)
+    return verdicts([assess(claim, table, np.random.default_rng(0))])[0]
+
+
+def test_conditions_support_refute_and_gap():
+    """All support bounds clear -> supported; a refute bound clears -> refuted; neither -> inconclusive."""
+    sup, ref = [Bound(per_rep("a"), ">=", 0.9)], [Bound(per_rep("a"), "<", 0.5)]
+    assert _status(sup, ref, _table(a=[0.95, 0.96, 0.955])).status == "supported"
+    assert _status(sup, ref, _table(a=[0.30, 0.31, 0.29])).status == "refuted"
+    gap = _status(sup, ref, _table(a=[0.7, 0.71, 0.69]))
+    assert gap.status == "inconclusive" and gap.ci_low <= 0 <= gap.ci_high
+
+
+def test_a_missing_replicate_or_no_spread_is_not_evidence():
+    """NaN in a replicate -> inconclusive; identical replicates hit the engine's sign-test floor at n = 3."""
+    sup = [Bound(per_rep("a"), ">=", 0.9)]
+    assert _status(sup, [], _table(a=[0.95, 0.95, np.nan])).status == "inconclusive"
+    flat = _status(sup, [], _table(a=[1.0, 1.0, 1.0]))
+    assert flat.status == "inconclusive" and flat.p_value >= 0.25
+
+
+def test_point_conditions_gate_without_adding_evidence():
+    """A failing point condition blocks support; a holding one leaves the bound's evidence to decide."""
+    sup = [Bound(per_rep("a"), ">=", 0.9)]
+    table = _table(a=[0.95, 0.96, 0.955])
+    assert _status(sup + [Point(lambda t: 0.2, ">=", 0.7)], [], table).status == "inconclusive"
+    assert _status(sup + [Point(lambda t: 0.8, ">=", 0.7)], [], table).status == "supported"
+
+
+def test_optional_conditions_are_skipped_only_without_cases():
+    """An optional bound on absent cases is skipped; a required one makes the claim NaN (not run)."""
+    table = _table(a=[0.95, 0.96, 0.955])
+    sup = [Bound(per_rep("a"), ">=", 0.9)]
+    absent = per_rep("a", family="dynamics")
+    assert _status(sup + [Bound(absent, ">=", 0.5, optional=True)], [], table).status == "supported"
+    assert math.isnan(_status(sup + [Bound(absent, ">=", 0.5)], [], table).effect)
+
+
+def _decide(claim_id, **metrics):
+    claim = next(c for c in CLAIMS_FULLBATCH if c.id == claim_id)
+    table = _table(**metrics)
+    return verdicts([assess(claim, table, np.random.default_rng(0))])[0].status
+
+
+def test_gc10_decides_full_inversion_memorisation_and_gaps():
+    """GC-10: on the ceiling -> supported; memorisation kept (gap 0.2) -> refuted; gap 0.03 -> inconclusive."""
+    base = dict(a_test=[0.99, 1.0, 1.0], a_inv=[0.98, 0.99, 1.0])
+    assert _decide("GC-10", fi_gap=[0.001, -0.002, 0.0], **base) == "supported"
+    assert _decide("GC-10", fi_gap=[0.2, 0.21, 0.19], **base) == "refuted"
+    assert _decide("GC-10", fi_gap=[0.03, 0.03, 0.031], **base) == "inconclusive"
+
+
+def test_plan_shares_networks_across_cases_and_horizons():
+    """lambda = 0 is one network per replicate read at T_c and T_0 and pruned; one-replicate cases train r = 0."""
+    nets = plan(SMOKE.specs, 3)
+    lam0 = [n for n in nets if n.model == (59, 256, 0.7, 0.35, 0.0, 0.0)]
+    assert [n.reads for n in lam0] == [(300, 600), (300,), (300,)] and lam0[0].prune and not lam0[1].prune
+    assert sum(n.horizon for n in nets) == 4550 - 3 * 150  # spec s3: 4,550 model-steps, less the clean experiment
+
+
+def test_dynamics_events_on_a_hand_made_history():
+    """t_g50, the memorisation peak, half-way unlearning and Lambda from a known curve (spec D13)."""
+    nan = float("nan")
+    test = torch.tensor([0.0, nan, 0.2, 0.6, 0.9, 1.0], dtype=torch.float64)
+    mem = torch.tensor([0.0, nan, 0.9, 0.8, 0.3, 0.1], dtype=torch.float64)
+    train = torch.tensor([0.0, nan, 0.99, 0.9, 0.7, 0.7], dtype=torch.float64)
+    d = dynamics(test, mem, train)
+    assert (d["t_g50"], d["mem_peak"], d["t_peak"], d["t_unlearn"], d["lag"]) == (3.0, 0.9, 2.0, 4.0, 1.0)
+    assert d["unlearn"] == pytest.approx(0.8) and d["delay"] == 3.0
+
+
+def test_miniature_measure_yields_every_record_and_pictures(tmp_path):
+    """A shrunken smoke protocol (p = 13, N = 32, short horizons) yields cases x replicates records, NaN beyond
+    one-replicate cases, and writes the phase diagram, IPR histogram and dynamics files."""
+    specs = tuple(dataclasses.replace(s, T=max(10, s.T // 30), p=13, N=32) for s in SMOKE.specs)
+    full = next(e for e in SUITE.experiments if e.name == "fullbatch")
+    exp = dataclasses.replace(full, config={"smoke": dataclasses.replace(SMOKE, specs=specs)},
+                              cases={"smoke": tuple(s.case for s in specs)})
+    ctx = Context("grokking_corrupted", exp, "smoke", torch.device("cpu"), R, tmp_path)
+    records = list(exp.measure(exp.cases_for("smoke"), ctx))
+    assert len(records) == len(specs) * R
+    one_rep = [r for r in records if r.case["family"] == "dropout"]
+    assert math.isfinite(one_rep[0].values["a_test"]) and math.isnan(one_rep[1].values["a_test"])
+    written = figures(frame_of(SUITE, exp, records), tmp_path)
+    assert {p.name for p in written} == {"phase_diagram.png", "ipr_histogram.png"}
+    assert (tmp_path / "dynamics.csv").exists() and (tmp_path / "dynamics.png").exists()
+
+
+def _ladder_table(rho):
+    """Ladder cases lambda = 0, 5, 15, 20 with rho rows (4, R) and complete records."""
+    cases = [Case("fullbatch", {"family": "ladder", "wd": wd}) for wd in (0.0, 5.0, 15.0, 20.0)]
+    rho = np.asarray(rho, dtype=float)
+    return Table(cases, {"rho": rho, "a_test": np.ones_like(rho)})
+
+
+def test_gc9_ladder_gates_on_monotonicity_and_refutes_reversals():
+    """GC-9: a monotone ladder with a varying span passes its gates and is supported at 6 replicates; a reversed
+    ladder (4, 3, 1, 0) is refuted by Kendall tau <= 0 and the drops."""
+    claim = next(c for c in CLAIMS_FULLBATCH if c.id == "GC-9")
+    rng = np.random.default_rng(0)
+    good = _ladder_table([[1, 1, 0, 1, 1, 1], [2, 2, 1, 2, 2, 2], [3, 3, 3, 3, 3, 3], [4, 4, 4, 4, 3, 4]])
+    bad = _ladder_table([[4] * 6, [3] * 6, [1] * 6, [0] * 6])  # point conditions only: the sign floor needs n = 6
+    assert verdicts([assess(claim, good, rng)])[0].status == "supported"
+    assert verdicts([assess(claim, bad, rng)])[0].status == "refuted"
