@@ -8,6 +8,8 @@ B / time_step; batching gains little here because the step is FLOP-bound (spec s
 
 import torch
 
+from redshift.threads import OneThreadBenchmark
+
 from redshift.data.modular import corrupted_split
 from redshift.nets import quadratic as qn
 from redshift.train import grokking as gk
@@ -23,18 +25,9 @@ def _population(p, width, b, bn=False, alpha=0.7, lr=0.01):
     return state, pop, params, [(torch.zeros_like(t), torch.zeros_like(t)) for t in params]
 
 
-class _OneThread:
-    """Benchmarks run on one CPU thread (the suite's smoke setting); the previous count is restored."""
-
-    def _one_thread(self):
-        self._threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def teardown(self, *params):
-        torch.set_num_threads(self._threads)
 
 
-class FullBatchStep(_OneThread):
+class FullBatchStep(OneThreadBenchmark):
     """One full-batch AdamW step (hand-written gradient, spec D5/D6) of B networks at p = 59, N = 256."""
 
     params = [1, 13, 64]
@@ -55,7 +48,7 @@ class FullBatchStep(_OneThread):
         self.time_step(networks)
 
 
-class BatchNormStep(_OneThread):
+class BatchNormStep(OneThreadBenchmark):
     """One minibatch step (b = 64, autograd) of 6 networks at p = 97, N = 500, three post-BN and three plain."""
 
     def setup(self):

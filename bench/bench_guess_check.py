@@ -9,21 +9,14 @@ h = 64: 29k vs 6.5k draws/s (4.4x; batched is bound by drawing the uniforms, abo
 
 import torch
 
+from redshift.threads import OneThreadBenchmark
+
 from redshift.data.digits import digits_pool, nested_sets
 from redshift.nets.bias_free import MLP, draw_uniform, kaiming_uniform, n_weights
 from redshift.train.guess_check import fit_mask
 from redshift.train.sgd import SGDConfig, train_sgd
 
 
-class _OneThread:
-    """Benchmarks run on one CPU thread (the suite's setting); the previous count is restored."""
-
-    def _one_thread(self):
-        self._threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def teardown(self, *params):
-        torch.set_num_threads(self._threads)
 
 
 def _training_sets(n: int, sets: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -31,7 +24,7 @@ def _training_sets(n: int, sets: int) -> tuple[torch.Tensor, torch.Tensor]:
     return nested_sets(pool, [0] * sets, list(range(sets)), n).train(n)  # (S, n, 64), (S, n)
 
 
-class GuessCheckDraws(_OneThread):
+class GuessCheckDraws(OneThreadBenchmark):
     """One G&C batch as the suite draws it: S = 8 sets x M networks (M from a 2^22-weight budget), forward
     n = 8 samples, check the exact fit. Draws per second = 8 * M / time."""
 
@@ -57,7 +50,7 @@ class GuessCheckDraws(_OneThread):
         return 8 * self.batch
 
 
-class GuessCheckOneAtATime(_OneThread):
+class GuessCheckOneAtATime(OneThreadBenchmark):
     """The loop reference: 64 networks for one set, drawn and checked one network at a time."""
 
     params = [8, 64]
@@ -76,7 +69,7 @@ class GuessCheckOneAtATime(_OneThread):
             fit_mask(self.arch.forward(w, self.x), self.y)
 
 
-class BatchedSGDStep(_OneThread):
+class BatchedSGDStep(OneThreadBenchmark):
     """One epoch-free SGD step (batch 2) of S x R = 8 x 32 MLP-1 models trained as one batched model."""
 
     params = [8, 64]

@@ -9,6 +9,8 @@ Everything runs on one CPU thread (the suite's setting); the previous thread cou
 
 import torch
 
+from redshift.threads import OneThreadBenchmark
+
 from redshift.nets.prefactor_mlp import PrefactorMLP, PrefactorMLPConfig
 from redshift.nets.transformer import GPTConfig, Variant, generate, init_gpt2
 from redshift.train.population import member_loss
@@ -17,16 +19,9 @@ SMALL_GPT = GPTConfig(vocab_size=1024, n_positions=64, d_model=64, n_head=4)
 NEW_TOKENS = 16
 
 
-class _OneThread:
-    def _one_thread(self):
-        self._threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def teardown(self, *params):
-        torch.set_num_threads(self._threads)
 
 
-class PopulationStep(_OneThread):
+class PopulationStep(OneThreadBenchmark):
     """One full-batch Adam step (forward, backward, update) of a stacked prefactor-MLP population."""
 
     params = [["modadd-32", "modadd-256", "digits-9"]]
@@ -53,7 +48,7 @@ class PopulationStep(_OneThread):
         self.time_step(population)
 
 
-class Generation(_OneThread):
+class Generation(OneThreadBenchmark):
     """Greedy decoding of NEW_TOKENS tokens for 3 models x 12 variants (6 activations x depth {1, 12}) x 32 prompts."""
 
     params = [[1024, 4096]]

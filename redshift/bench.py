@@ -11,6 +11,7 @@ from redshift.data.grids import grid_points
 from redshift.metrics import binarize, chebyshev_order, fourier_mean_frequency, lz_complexity
 from redshift.nets.mlp import MLPConfig, MLPPopulation, mlp_forward, sample_mlps
 from redshift.seeding import seed_for
+from redshift.threads import torch_threads
 from redshift.timing import time_call
 
 _SINGLE_CPU = 4  # networks timed one at a time on CPU, extrapolated to n (on CUDA: 16)
@@ -57,13 +58,8 @@ def nr_pipeline_throughput(grid_sizes=(64, 256), n: int = 1024, width: int = 64,
     extra rows give the measured fp32 and fp64 matmul rates to compare it with. `threads` sets torch's CPU thread
     count for the measurement (restored after); None keeps the current setting.
     """
-    before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return _pipeline_rows(grid_sizes, n, width, depth, device)
-    finally:
-        torch.set_num_threads(before)
 
 
 def _pipeline_rows(grid_sizes, n: int, width: int, depth: int, device: str) -> list[dict]:
@@ -109,10 +105,7 @@ def gc_throughput(widths=(8, 64), n: int = 8, batch: int = 8192, device: str = "
     from redshift.nets.bias_free import MLP, draw_uniform
     from redshift.train.guess_check import fit_mask
 
-    before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         x, y = nested_sets(digits_pool([(3, 5)]), [0], [0], n).train(n)  # (1, n, 64), (1, n)
         x, y = x.to(device), y.to(device)
         gen = torch.Generator(device=device).manual_seed(seed_for("bench", "gc_throughput", 0))
@@ -132,5 +125,3 @@ def gc_throughput(widths=(8, 64), n: int = 8, batch: int = 8192, device: str = "
             rows.append({**common, "mode": "batched", "draws_per_s": per_batched, "ratio": per_batched / per_single})
             rows.append({**common, "mode": "one_at_a_time", "draws_per_s": per_single, "single_timed": single})
         return rows
-    finally:
-        torch.set_num_threads(before)

@@ -20,7 +20,7 @@ property such as an invariance, where one replicate is proof).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Literal, Mapping
 
 import numpy as np

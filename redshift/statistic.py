@@ -6,7 +6,7 @@ for "the effect lies beyond a bound" (see redshift.stats for the convention).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Literal, Mapping
 
 import numpy as np

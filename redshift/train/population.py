@@ -8,11 +8,12 @@ equals training every member alone (tests/train/test_population.py checks this).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 import torch
+
+from redshift.threads import torch_threads
 import torch.nn.functional as F
 
 Loss = Literal["bce", "mse"]
@@ -49,13 +50,6 @@ def train_population(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, c
         return member_loss(model(x), y, cfg.loss)
 
 
-@contextlib.contextmanager
-def single_thread(device: torch.device | str) -> Iterator[None]:
+def single_thread(device: torch.device | str) -> contextlib.AbstractContextManager:
     """Run small CPU populations on one intra-op thread (less contention than 2 spinning threads); restores it."""
-    before = torch.get_num_threads()
-    if torch.device(device).type == "cpu":
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return torch_threads(1 if torch.device(device).type == "cpu" else None)

@@ -15,6 +15,8 @@ from typing import Iterator, Sequence
 
 import torch
 
+from redshift.threads import torch_threads
+
 from redshift import Case, Context, Record, seed_for
 from redshift.data.modular import CorruptedSplit, corrupted_split
 from redshift.metrics.ipr import gamma_signature, neuron_ipr
@@ -31,14 +33,12 @@ SUITE = "grokking_corrupted"
 def threads(n: int | None):
     """Inside the block: torch intra-op threads set to n (None: unchanged) and TF32 matmuls off (spec section 6,
     "Precision": train in float32); both restored after."""
-    before, tf32 = torch.get_num_threads(), torch.backends.cuda.matmul.allow_tf32
-    if n:
-        torch.set_num_threads(n)
+    tf32 = torch.backends.cuda.matmul.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = False
     try:
-        yield
+        with torch_threads(n):
+            yield
     finally:
-        torch.set_num_threads(before)
         torch.backends.cuda.matmul.allow_tf32 = tf32
 
 

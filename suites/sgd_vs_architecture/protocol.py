@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 import torch
@@ -22,20 +21,9 @@ from redshift.data.vision import vision_pool
 from redshift.nets.bias_free import Architecture, kaiming_uniform, masked_accuracy
 from redshift.train.guess_check import GCResult, fit_mask, guess_check, recheck
 from redshift.train.sgd import epoch_orders, train_sgd
+from redshift.threads import torch_threads as threads
 from suites.sgd_vs_architecture.config import Config, build_arch, layout, parse_pair
 from suites.sgd_vs_architecture.margins import lipschitz_normalised_loss, weight_normalised_loss
-
-
-@contextmanager
-def threads(n: int | None) -> Iterator[None]:
-    """torch CPU threads set to n inside the block and restored after (spec 3: one thread is often faster)."""
-    before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def per_set_mean(values: torch.Tensor, owner: torch.Tensor, s: int) -> torch.Tensor:
