@@ -1,11 +1,14 @@
-"""asv benchmarks of the batched GD sweep of diagonal linear networks (redshift.train.linear) and the
-gradient-flow oracle (redshift.metrics.implicit_bias): one population of (alpha x depth x seed) members."""
+"""asv benchmarks of the batched GD sweep of diagonal linear networks (redshift.train.linear), the
+gradient-flow oracle (redshift.metrics.implicit_bias) and deep matrix factorisation (redshift.train.linear_deep):
+each one population of (scale x depth x seed) members."""
 
 import torch
 
-from redshift.data.linear_systems import Family, make_systems, solve
+from redshift.data.linear_systems import Family, make_completion, make_systems, solve
 from redshift.metrics.implicit_bias import gradient_flow_limit
+from redshift.threads import OneThreadBenchmark
 from redshift.train.linear import DiagSpec, train_diagonal
+from redshift.train.linear_deep import MFInit, train_mf
 
 F64 = torch.float64
 STEPS = 500
@@ -24,13 +27,14 @@ def _population(replicates: int):
     return s.systems.A.repeat(C, 1, 1), s.systems.b.repeat(C, 1), spec
 
 
-class DiagonalSweep:
+class DiagonalSweep(OneThreadBenchmark):
     """STEPS GD steps of the whole population (tolerance 0: nobody stops early), per replicate count."""
 
     params = [1, 8]
     param_names = ["replicates"]
 
     def setup(self, replicates):
+        self._one_thread()
         self.A, self.b, self.spec = _population(replicates)
 
     def time_gd_sweep(self, replicates):
@@ -40,14 +44,33 @@ class DiagonalSweep:
         train_diagonal(self.A, self.b, self.spec, cap=STEPS)
 
 
-class Oracle:
+class Oracle(OneThreadBenchmark):
     """The batched damped-Newton gradient-flow limit for the same population."""
 
     params = [8]
     param_names = ["replicates"]
 
     def setup(self, replicates):
+        self._one_thread()
         self.A, self.b, self.spec = _population(replicates)
 
     def time_oracle(self, replicates):
         gradient_flow_limit(self.A, self.b, self.spec.alpha, self.spec.D)
+
+
+class MatrixFactorisation(OneThreadBenchmark):
+    """STEPS GD steps of the smoke matrix-completion population (N = 2, sigma in {0.01, 0.1, 1}), tolerance 0."""
+
+    params = [6]
+    param_names = ["replicates"]
+
+    def setup(self, replicates):
+        self._one_thread()
+        inst = make_completion(range(replicates))
+        sigma = torch.tensor([0.01, 0.1, 1.0], dtype=F64).repeat_interleave(replicates)
+        x = torch.randn(3 * replicates, 2, 20, 20, dtype=F64, generator=torch.Generator().manual_seed(0))
+        self.M, self.mask = inst.M.repeat(3, 1, 1), inst.mask.repeat(3, 1, 1)
+        self.init = MFInit(x * (sigma / 20**0.5)[:, None, None, None], torch.full((3 * replicates,), 2))
+
+    def time_mf_sweep(self, replicates):
+        train_mf(self.M, self.mask, self.init, cap=STEPS, tol=0.0)

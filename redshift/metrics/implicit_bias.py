@@ -109,7 +109,8 @@ def q_depth(z: torch.Tensor, D: int) -> torch.Tensor:
 def q_alpha(beta: torch.Tensor, alpha: float, D: int = 2) -> torch.Tensor:
     """Q^D_alpha(beta) = alpha^D sum_i q_D(beta_i / alpha^D) (M10; Woodworth et al. 2020, Thm 1). (..., d) -> (...).
 
-    Limits: Q_alpha / log(1/alpha^2) -> ||beta||_1 as alpha -> 0; alpha^2 Q_alpha -> ||beta||^2 / 4 as alpha -> inf (D = 2).
+    Limits (D = 2): Q_alpha / log(1/alpha^2) -> ||beta||_1 as alpha -> 0; alpha^2 Q_alpha -> ||beta||^2 / 4 as
+    alpha -> inf.
     """
     tau = alpha**D
     return tau * q_depth(beta / tau, D).sum(-1)

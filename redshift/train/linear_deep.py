@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 
 from redshift.data.linear_systems import null_project
-from redshift.train.linear import State, Tensor, bmv, gate, run_population, system_data
+from redshift.train.linear import State, Tensor, bmv, gate, residual_rows, run_population, system_data
 
 SAFETY = 1.1        # M12: power-iteration norms times a safety factor
 TINY = 1e-300
@@ -76,8 +76,8 @@ def _fc_step(state: State, data: State) -> None:
     P, m = wL.shape
     h3 = bmv(Wm[:, 1], wL)
     h2 = bmv(Wm[:, 0], h3)                                          # (P, m)  h = W2 W3 wL
-    r = torch.baddbmm(data["nb"], data["A"], torch.bmm(W1, h2.unsqueeze(-1)))   # (P, n, 1)  A y - b
-    g = torch.bmm(data["At"], r).squeeze(-1)                        # (P, d)  G = A^T r
+    r, g = residual_rows(bmv(W1, h2), data)                         # (P, 1, n) A y - b, (P, 1, d) G = A^T r
+    g = g.squeeze(1)
     s1, state["q1"] = power_step(W1, state["q1"])
     sm, qm = power_step(Wm.view(2 * P, m, m), state["qm"].view(2 * P, m))
     state["qm"] = qm.view(P, 2, m)
@@ -150,8 +150,8 @@ def _generator_step(state: State, data: State) -> None:
     Wout, Wh, bh, z = state["Wout"], state["Wh"], state["bh"], state["z"]
     pre = bmv(Wh, z) + bh                                           # (P, k)
     h = torch.relu(pre)
-    r = torch.baddbmm(data["nb"], data["A"], torch.bmm(Wout, h.unsqueeze(-1)))   # (P, n, 1)  A y - b
-    g = torch.bmm(data["At"], r).squeeze(-1)                        # (P, d)
+    r, g = residual_rows(bmv(Wout, h), data)                        # (P, 1, n) A y - b, (P, 1, d)
+    g = g.squeeze(1)
     sW, state["q1"] = power_step(Wout, state["q1"])
     z1 = data["z2p1"]                                               # (P,)  ||z||^2 + 1
     kappa = data["normA"] ** 2 * ((h * h).sum(-1) + sW**2 * z1) + g.norm(dim=-1) * z1.sqrt()

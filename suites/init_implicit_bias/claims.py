@@ -1,9 +1,12 @@
-"""The claims IB-1..IB-12 of the init_implicit_bias suite (spec section 4), declared as data.
+"""The claims IB-1..IB-13 of the init_implicit_bias suite (spec section 4), declared as data.
 
 Multi-condition claims are scored (see scores.py): effect > 0 means every condition passes its support
-bound, effect < -1 means one passes its refute bound. Where the spec asks for "rho-bar >= 0.9 with CI
-lower bound > 0.5", the score requires the stricter "CI lower bound > 0.9" (the engine decides on a CI,
-not on a point estimate); this can only turn a supported verdict into inconclusive, never the reverse.
+bound, effect < -1 means one passes its refute bound. Claims whose support and refute bounds coincide
+at 0 (IB-8, IB-11) use SIGN = Rule(Above(0), refute=Below(0)) on the raw quantity instead. Where the
+spec asks for "rho-bar >= 0.9 with CI lower bound > 0.5", the score requires the stricter "CI lower
+bound > 0.9" (the engine decides on a CI, not on a point estimate); this can only turn a supported
+verdict into inconclusive, never the reverse. IB-1 and IB-2 check identities (one replicate is proof)
+and are declared exact, so their zero-spread replicates are not floored at the sign test's p.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from suites.init_implicit_bias import scores as sc
 
 SCORED = Rule(Above(0.0), refute=Below(-1.0))
 SHAPE = {"family": "shape", "rule": "fixed", "c": 0.2}
-SMALL_C_SCALE = 1e-3     # IB-11: the contrast's support and refute bounds coincide at 0; refute below -1e-3
+SIGN = Rule(Above(0.0), refute=Below(0.0))      # claims whose support and refute bounds coincide at 0
+EXACT = Rule(Above(9.0), refute=Below(6.0))      # -log10 of an identity error: <= 1e-9 supports, > 1e-6 refutes
 
 
 def _any(_: object) -> bool:
@@ -71,7 +75,7 @@ def _ib5(t) -> float:
 
 
 def _ib6(t) -> float:
-    keep = np.nanmin(sc.values(t, "recoverable"), axis=0) > 0          # LP-recoverable replicates (paired filter, P10)
+    keep = np.nanmin(sc.values(t, "recoverable", tau=_any), axis=0) > 0   # LP-recoverable replicates (paired, P10)
     if keep.sum() < 3:
         return sc.NAN
     d2, d3 = sc.cells(t, "d_l1", D=2, tau=1e-6), sc.cells(t, "d_l1", D=3, tau=1e-6)
@@ -80,13 +84,14 @@ def _ib6(t) -> float:
     ratio = np.log10(d2[0, keep] / d3[0, keep])
     parts = [sc.above(float(np.nanmean(ratio)), 1.0, 0.0)]
     for D in (3, 4):
-        v = sc.cells(t, "d_l1", D=D)
-        parts.append(sc.inside(sc.mean_slope(v[:, keep] if v is not None else None, sc.axis(t, "tau", D=D)), 0.75, 1.25))
+        v = sc.cells(t, "d_l1", D=D, tau=_any)
+        slope = sc.mean_slope(v[:, keep] if v is not None else None, sc.axis(t, "tau", D=D, tau=_any))
+        parts.append(sc.inside(slope, 0.75, 1.25))
     return sc.combine(*parts)
 
 
 def _small_large(t, family: str, **extra) -> list[tuple[float, float]]:
-    """(alpha_small, alpha_large) err contrasts: err(large) - err(small) per n, decisive alpha_small = the largest small."""
+    """err(alpha = 3) - err(alpha_small) per n; the decisive alpha_small is the largest small one (IB-7, IB-8)."""
     out = []
     for n in sorted(set(sc.axis(t, "n", family=family, **extra))):
         sel = dict(family=family, n=int(n), D=2, rule="fixed", **extra)
@@ -123,15 +128,15 @@ def _ib10(t) -> float:
 
 
 def _ib11(t) -> float:
+    """min over alpha of (max(rho-bar(d_GF, c) - 0.8, 0), err(c_max) - err(c_min)) under SIGN: the trend part
+    can block support but never refute (it is >= 0), the contrast part decides both ways at 0 (spec IB-11)."""
     parts = []
     for alpha in sorted(set(sc.axis(t, "alpha", rule="adaptive"))):
         sel = {"rule": "adaptive", "alpha": alpha}
-        keep = np.nanmin(sc.values(t, "recoverable", **sel), axis=0) > 0
-        v = sc.cells(t, "d_gf", **sel)
-        rho = sc.mean_spearman(v[:, keep] if v is not None and keep.sum() >= 3 else None, sc.axis(t, "c", **sel))
         cs = sc.axis(t, "c", **sel)
-        d = sc.paired_diff(t, "err", dict(sel, c=cs.min()), dict(sel, c=cs.max()), columns=keep)
-        parts += [sc.above(rho, 0.8), d / SMALL_C_SCALE]
+        rho = sc.mean_spearman(sc.cells(t, "d_gf", **sel), cs)
+        parts += [max(rho - 0.8, 0.0) if np.isfinite(rho) else sc.NAN,
+                  sc.paired_diff(t, "err", dict(sel, c=cs.min()), dict(sel, c=cs.max()))]
     return sc.combine(*parts)
 
 
@@ -145,17 +150,33 @@ def _ib12(t) -> float:
     return sc.combine(*parts, 1.0 - 3.0 * moved)
 
 
+def _ib13(t) -> float:
+    """Score per N: (rho-bar(erank, sigma) - 0.8)/0.8 and (e_MC(sigma = 1) - e_MC(sigma_min) - 0.2)/0.2 (refuted
+    below 0); with several N (standard) also e_MC(N = 2) - e_MC(N = 3) at sigma = 0.01 (support only; a cell
+    with > 25% unconverged runs makes it NaN, i.e. inconclusive, spec P5)."""
+    parts = []
+    Ns = sorted({int(n) for n in sc.axis(t, "N")})
+    for N in Ns:
+        sigma = sc.axis(t, "sigma", N=N)
+        parts.append(sc.above(sc.mean_spearman(sc.cells(t, "erank", N=N), sigma), 0.8, 0.0))
+        contrast = sc.paired_diff(t, "e_mc", {"N": N, "sigma": sigma.min()}, {"N": N, "sigma": 1.0})
+        parts.append(sc.above(contrast, 0.2, 0.0))
+    if len(Ns) > 1:
+        parts.append(sc.above(sc.paired_diff(t, "e_mc", {"N": 3, "sigma": 0.01}, {"N": 2, "sigma": 0.01}), 0.0))
+    return sc.combine(*parts)
+
+
 def _claim(cid: str, statement: str, source: str, fn, metrics: tuple[str, ...], description: str,
-           rule: Rule = SCORED, decisive_at: str = "smoke") -> Claim:
+           rule: Rule = SCORED, decisive_at: str = "smoke", exact: bool = False) -> Claim:
     return Claim(id=cid, statement=statement, source=source, statistic=Custom(fn, metrics, description),
-                 rule=rule, predicted="supported", decisive_at=decisive_at)
+                 rule=rule, predicted="supported", decisive_at=decisive_at, exact=exact)
 
 
 PROJ_CLAIMS = (
     _claim("IB-1", "GD on least squares from w0 converges to P_null w0 + x_l2, the interpolant closest to w0 "
            "(zero init gives exactly x_l2)", "Gunasekar et al. 2018 (theory); spec IB-1, M14", _ib1, ("e_proj",),
            "-log10 of the largest E_proj over converged runs (s = 0 included: there E_proj = d_l2)",
-           rule=Rule(Above(9.0), refute=Below(6.0))),
+           rule=EXACT, exact=True),
 )
 
 DIAG_CLAIMS = (
@@ -176,11 +197,11 @@ DIAG_CLAIMS = (
     _claim("IB-8", "On dense Gaussian truths the large-alpha network (~ min-l2) recovers x* better than the small-"
            "alpha one", "derived: E[x* | A, b] = x_l2 (spec IB-8)", _ib8, ("err",),
            "min over n of mean err(alpha_small) - err(alpha = 3) on F-dense",
-           rule=Rule(Above(0.0), refute=Below(0.0))),
+           rule=SIGN),
     _claim("IB-11", "Larger GD steps move diagonal networks away from the gradient-flow limit, towards worse sparse "
            "recovery", "Even et al. 2023; spec IB-11", _ib11, ("d_gf", "err"),
-           "score min(rho-bar(d_GF, c) - 0.8, (err(c_max) - err(c_min))/1e-3), adaptive rule, LP-recoverable "
-           "replicates", decisive_at="standard"),
+           "min(max(rho-bar(d_GF, c) - 0.8, 0), err(c_max) - err(c_min)) over alpha, adaptive rule, F-shape "
+           "instances conditioned on LP-recoverability", rule=SIGN, decisive_at="standard"),
     _claim("IB-12", "Small initialisation makes optimisation slow (GF time T grows as alpha falls below 1) and zero "
            "initialisation never moves", "saddle at the origin; Berthier 2023; Pesme & Flammarion 2023; spec IB-12",
            _ib12, ("T", "moved"), "score min((-0.9 - rho-bar(T, alpha | D=2))/0.9, -rho-bar(D=3), -rho-bar(D=4), "
@@ -199,7 +220,7 @@ FACTORISED_CLAIMS = (
     _claim("IB-2", "With a bias-free linear output layer, P_null y(t) = P_null W1(0) h(t) at every GD step; a zero "
            "or row-space output layer (or sigma_out = 0) gives exactly x_l2", "derived (spec IB-2, M13)", _ib2,
            ("eid", "null_res"), "-log10 max(max E_id over all runs, N(y_inf) of the zero/row/sigma_out = 0 runs)",
-           rule=Rule(Above(9.0), refute=Below(6.0))),
+           rule=EXACT, exact=True),
     _claim("IB-9", "Fully connected deep linear networks never approach the min-l1 end; their distance to x_l2 grows "
            "with sigma and vanishes linearly as sigma -> 0, at every depth", "Yun et al. 2021; Du et al. 2018; IB-2; "
            "spec IB-9", _ib9, ("pi", "d_l2"),
@@ -208,4 +229,12 @@ FACTORISED_CLAIMS = (
     _claim("IB-10", "In the ReLU generator the output-layer scale controls the deviation from min-l2: d_l2 grows "
            "with sigma_out and is 0 at sigma_out = 0", "IB-2 applied to a nonlinear network (spec IB-10)", _ib10,
            ("d_l2",), "score min((rho-bar(d_l2, sigma_out) - 0.9)/0.9, (-log10 max d_l2(sigma_out = 0) - 6)/3)"),
+)
+
+COMPLETION_CLAIMS = (
+    _claim("IB-13", "Small initialisation (and, at standard, depth) favours low-rank matrix completion: the "
+           "effective rank of W grows with sigma and small sigma completes M* far better than sigma = 1",
+           "Gunasekar et al. 2017; Arora et al. 2019 (theory); spec IB-13 (optional)", _ib13, ("erank", "e_mc"),
+           "score min over N of (rho-bar(erank, sigma) - 0.8)/0.8 and (e_MC(1) - e_MC(sigma_min) - 0.2)/0.2; "
+           "at standard also e_MC(N=2) - e_MC(N=3) at sigma = 0.01 (support only)", decisive_at="standard"),
 )

@@ -13,7 +13,8 @@ from redshift.data.linear_systems import Family, Solved, make_systems, solve
 @dataclass(frozen=True)
 class Config:
     """One budget: problem size d, rows n of F-shape / F-rec, sparsity k, FC width m, generator
-    width and code dimension, step caps (diagonal, FC / generator) and torch CPU threads inside measure."""
+    width and code dimension, step caps (diagonal, FC / generator, matrix factorisation), the matrix-completion
+    size q, rank and observed-entry count (M17), and torch CPU threads inside measure."""
 
     d: int
     n_shape: int
@@ -24,17 +25,25 @@ class Config:
     code_dim: int
     diag_cap: int
     deep_cap: int
+    mc_cap: int
+    mc_q: int = 20
+    mc_rank: int = 2
+    mc_observed: int = 120
     threads: int | None = 1
 
 
 CONFIG = {
-    "smoke": Config(d=100, n_shape=20, n_rec=40, k=5, m=50, gen_width=64, code_dim=16, diag_cap=200_000, deep_cap=20_000),
+    "smoke": Config(d=100, n_shape=20, n_rec=40, k=5, m=50, gen_width=64, code_dim=16, diag_cap=200_000,
+                    deep_cap=20_000, mc_cap=30_000),
     "standard": Config(d=100, n_shape=20, n_rec=40, k=5, m=50, gen_width=64, code_dim=16, diag_cap=1_000_000,
-                       deep_cap=100_000, threads=None),
+                       deep_cap=100_000, mc_cap=300_000, threads=None),
     "paper": Config(d=1000, n_shape=200, n_rec=400, k=50, m=200, gen_width=256, code_dim=64, diag_cap=10_000_000,
-                    deep_cap=1_000_000, threads=None),
+                    deep_cap=1_000_000, mc_cap=1_000_000, mc_q=50, mc_rank=3, mc_observed=750, threads=None),
 }
-REPLICATES = {"smoke": 8, "standard": 20, "paper": 50}
+# 10 at smoke (the spec says 8): trends with rho = 1 in every replicate have zero spread, and their p is floored at
+# the sign test's 2 * 0.5**n; with 8 they passed the 13-claim Holm correction only at 0.047, with 10 at about 0.025.
+REPLICATES = {"smoke": 10, "standard": 20, "paper": 50}
+MC_REPLICATES = {"smoke": 6, "standard": 10, "paper": 20}
 
 # --- case grids (spec section 3, budget table) ---------------------------------------------------------------
 DEPTH1_S = (0.0, 0.1, 1.0, 10.0)
@@ -58,30 +67,48 @@ FC_SIGMA = {"smoke": (0.03, 0.1, 0.3, 0.5), "standard": (0.01, 0.03, 0.1, 0.3, 0
 FC_VARIANT_SIGMA = {"smoke": (0.3,), "standard": FC_SIGMA["standard"], "paper": FC_SIGMA["paper"]}
 SIGMA_OUT = (0.0, 0.01, 0.1, 0.5, 1.0)
 C_FIXED = 0.2
+MC_GRID = {"smoke": ((2,), (0.01, 0.1, 1.0)), "standard": ((2, 3), (0.01, 0.03, 0.1, 0.3, 1.0))}
+MC_GRID["paper"] = MC_GRID["standard"]
+LP_K = (2, 3, 4, 5, 6, 8)                            # standard, paper: LP success rate over k at n = n_shape (x d/100)
+RECOVERY_ORACLE = ((3, 0.1), (4, 0.2))               # IB-7 reported: oracle err on F-rec at (D, alpha)
+LP_FAMILY = "shape_lp"                               # F-shape conditioned on LP-recoverability (IB-11)
+DEPTH_FAMILY = "rec_depth"                           # F-rec draws of the standard GD depth contrast (IB-6)
+MAX_LP_DRAWS = 64                                    # F-shape accepts about half of its draws
 
 
 def diag_cases(budget: str) -> tuple[Case, ...]:
-    """diag[...] (F-shape GD grids, F-rec and F-dense small/large init, adaptive-rule c sweep), kernel[...], zero[...]."""
+    """diag[...] (F-shape GD grids, F-rec / F-dense small vs large init, step-rule c sweeps), kernel[...], zero[...]."""
     cfg, out = CONFIG[budget], []
     for D, alphas in GD_ALPHA[budget].items():
         out += grid("diag", family="shape", n=cfg.n_shape, D=D, alpha=list(alphas), rule="fixed", c=C_FIXED)
     pair = list(ALPHA_SMALL[budget]) + [ALPHA_LARGE]
     out += grid("diag", family="rec", n=cfg.n_rec, D=2, alpha=pair, rule="fixed", c=C_FIXED)
     out += grid("diag", family="dense", n=list(DENSE_N[budget]), D=2, alpha=pair, rule="fixed", c=C_FIXED)
-    if budget != "smoke":   # standard: GD contrast at matched alpha = 0.1 (IB-6, reported) and fixed-rule c (IB-11)
-        out += grid("diag", family="rec", n=cfg.n_rec, D=3, alpha=0.1, rule="fixed", c=C_FIXED)
-        out += grid("diag", family="shape", n=cfg.n_shape, D=2, alpha=list(ADAPTIVE[budget][0]), rule="fixed",
-                    c=[c for c in FIXED_C_REPORTED if c != C_FIXED])
     alphas, cs = ADAPTIVE[budget]
-    out += grid("diag", family="shape", n=cfg.n_shape, D=2, alpha=list(alphas), rule="adaptive", c=list(cs))
+    if budget != "smoke":   # standard: GD contrast at matched alpha = 0.1 (IB-6, reported) and fixed-rule c (IB-11)
+        out += grid("diag", family=DEPTH_FAMILY, n=cfg.n_rec, D=[2, 3], alpha=0.1, rule="fixed", c=C_FIXED)
+        out += grid("diag", family=LP_FAMILY, n=cfg.n_shape, D=2, alpha=list(alphas), rule="fixed",
+                    c=list(FIXED_C_REPORTED))
+    out += grid("diag", family=LP_FAMILY, n=cfg.n_shape, D=2, alpha=list(alphas), rule="adaptive", c=list(cs))
     out += grid("kernel", D=[2, 3, 4], alpha=list(KERNEL_ALPHA), tol=1e-12)
     out += grid("zero", model=["diag", "fc"])
     return tuple(out)
 
 
 def oracle_cases(budget: str) -> tuple[Case, ...]:
-    """oracle[D, tau] on F-rec (IB-6)."""
-    return grid("oracle", D=[2, 3, 4], tau=list(TAU[budget]))
+    """oracle[D, tau] on F-rec (IB-6), recovery[D, alpha] on F-rec (IB-7, reported) and, at standard and paper,
+    lp[k] (LP success rate over k at n = n_shape, reported)."""
+    out = list(grid("oracle", D=[2, 3, 4], tau=list(TAU[budget])))
+    out += [c for D, a in RECOVERY_ORACLE for c in grid("recovery", D=D, alpha=a)]
+    if budget != "smoke":
+        out += grid("lp", k=[k * CONFIG[budget].d // 100 for k in LP_K])
+    return tuple(out)
+
+
+def mc_cases(budget: str) -> tuple[Case, ...]:
+    """mc[N, sigma]: deep matrix factorisation with N factors at init scale sigma (IB-13)."""
+    Ns, sigmas = MC_GRID[budget]
+    return grid("mc", N=list(Ns), sigma=list(sigmas))
 
 
 def factorised_cases(budget: str) -> tuple[Case, ...]:
@@ -93,15 +120,39 @@ def factorised_cases(budget: str) -> tuple[Case, ...]:
 
 
 # --- shared instances (M1, M18: one instance per (family, replicate), shared by every cell) -----------------
-def family(cfg: Config, name: str, n: int) -> Family:
-    """F-shape / F-rec (sparse k) or F-dense (dense truth) at this budget's d."""
-    return Family(name, cfg.d, n, "dense" if name == "dense" else "sparse", cfg.k)
+def family(cfg: Config, name: str, n: int, k: int | None = None) -> Family:
+    """F-shape / F-rec (sparse k, default the budget's k) or F-dense (dense truth) at this budget's d."""
+    return Family(name, cfg.d, n, "dense" if name == "dense" else "sparse", cfg.k if k is None else k)
 
 
-def instances(suite: str, cfg: Config, name: str, n: int, replicates: int, device: torch.device) -> Solved:
-    """The replicates' instances of one family with x_l2, x_l1 and row bases; seeds hash (suite, family, r)."""
+def instances(suite: str, cfg: Config, name: str, n: int, replicates: int, device: torch.device,
+              k: int | None = None) -> Solved:
+    """The replicates' instances of one family with x_l2, x_l1 and row bases; seeds hash (suite, family, r).
+    The family LP_FAMILY is F-shape conditioned on LP-recoverability (lp_instances)."""
+    if name == LP_FAMILY:
+        return lp_instances(suite, cfg, n, replicates, device)[0]
     seeds = [seed_for(suite, "instance", name, n, r) for r in range(replicates)]
-    return solve(make_systems(family(cfg, name, n), seeds, device))
+    return solve(make_systems(family(cfg, name, n, k), seeds, device))
+
+
+def lp_instances(suite: str, cfg: Config, n: int, replicates: int, device: torch.device) -> tuple[Solved, torch.Tensor]:
+    """F-shape instances conditioned on LP-recoverability (M3, P10), by rejection: replicate r takes the first
+    recoverable draw j = 0, 1, ... of its own stream (suite, instance, LP_FAMILY, n, r, j), so its instance does
+    not depend on the other replicates. Candidates are solved in batches of one per pending replicate.
+    Returns the instances and the number of draws each replicate needed (R,) (acceptance rate = R / sum)."""
+    chosen: dict[int, int] = {}
+    j = 0
+    while len(chosen) < replicates:                  # setup: about two rounds at the F-shape acceptance rate
+        pending = [r for r in range(replicates) if r not in chosen]
+        seeds = [seed_for(suite, "instance", LP_FAMILY, n, r, j) for r in pending]
+        ok = solve(make_systems(family(cfg, LP_FAMILY, n), seeds, "cpu")).recoverable
+        chosen.update({r: j for r, good in zip(pending, ok.tolist()) if good})
+        j += 1
+        if j > MAX_LP_DRAWS:
+            raise RuntimeError(f"{LP_FAMILY}: no LP-recoverable instance in {MAX_LP_DRAWS} draws (n = {n})")
+    seeds = [seed_for(suite, "instance", LP_FAMILY, n, r, chosen[r]) for r in range(replicates)]
+    draws = torch.tensor([chosen[r] + 1 for r in range(replicates)], dtype=torch.float64, device=device)
+    return solve(make_systems(family(cfg, LP_FAMILY, n), seeds, device)), draws
 
 
 def init_generator(suite: str, model: str, r: int) -> torch.Generator:

@@ -15,7 +15,7 @@ from redshift.train.linear_deep import FCInit, GeneratorInit, train_fc, train_ge
 from suites.init_implicit_bias.config import Config, init_generator, instances
 from suites.init_implicit_bias.linear import F64, _records, threads
 
-EXCLUDE = ("d_l2", "pi", "null_res")
+EXCLUDE = ("d_l2", "pi", "null_res", "d_l2_per_sigma", "lazy_ratio")
 
 
 def _draws(suite: str, model: str, shapes: Sequence[tuple[int, ...]], R: int, device) -> list[torch.Tensor]:
@@ -59,7 +59,13 @@ def _fc(cases: Sequence[Case], inst: Solved, cfg: Config, suite: str, R: int) ->
     y0 = torch.einsum("pdm,pm->pd", init.W1, torch.einsum("pmk,pk->pm", _middle(init), init.wL))   # y(0) (C R, d)
     out = train_fc(inst.systems.A.repeat(C, 1, 1), inst.systems.b.repeat(C, 1), init, inst.Q.repeat(C, 1, 1),
                    inst.x_l2.repeat(C, 1), cfg.deep_cap)
-    return _grade(out["y"], y0, out, inst, C)
+    vals = _grade(out["y"], y0, out, inst, C)
+    sigma = torch.tensor([c["sigma"] for c in cases], dtype=F64, device=y0.device).repeat_interleave(R)
+    gauss = torch.tensor([c["w1"] == "gauss" for c in cases], device=y0.device).repeat_interleave(R)
+    # IB-9 reported: d_l2 / sigma (depth independence at small sigma) and, for Gaussian W1(0) (elsewhere
+    # N(y(0)) is 0 or rounding), d_l2 / N(y(0)) (lazy regime, P16)
+    lazy = torch.where(gauss, vals["d_l2"] / vals["null_y0"], torch.nan)
+    return dict(vals, d_l2_per_sigma=vals["d_l2"] / sigma, lazy_ratio=lazy)
 
 
 def _middle(init: FCInit) -> torch.Tensor:
@@ -80,7 +86,20 @@ def _generator(cases: Sequence[Case], inst: Solved, cfg: Config, suite: str, R: 
     y0 = torch.einsum("pdk,pk->pd", init.Wout, torch.relu(torch.einsum("pkc,pc->pk", init.Wh, init.z)))
     out = train_generator(inst.systems.A.repeat(C, 1, 1), inst.systems.b.repeat(C, 1), init, inst.Q.repeat(C, 1, 1),
                           inst.x_l2.repeat(C, 1), cfg.deep_cap)
-    return _grade(out["y"], y0, out, inst, C)
+    vals = _grade(out["y"], y0, out, inst, C)
+    return dict(vals, slope_sigma_out=_slope_01(cases, vals, R))
+
+
+def _slope_01(cases: Sequence[Case], vals: dict[str, torch.Tensor], R: int) -> torch.Tensor:
+    """IB-10 reported: per-replicate slope of log d_l2 against log sigma_out between sigma_out = 0.01 and 0.1
+    (expected ~ 1), recorded on the sigma_out = 0.1 cell (NaN elsewhere, or where a run did not converge)."""
+    at = {float(c["sigma_out"]): i for i, c in enumerate(cases)}
+    out = torch.full_like(vals["d_l2"], torch.nan)
+    if 0.01 in at and 0.1 in at:
+        lo, hi = (slice(at[s] * R, (at[s] + 1) * R) for s in (0.01, 0.1))
+        ok = (vals["converged"][lo] > 0) & (vals["converged"][hi] > 0)
+        out[hi] = torch.where(ok, torch.log10(vals["d_l2"][hi] / vals["d_l2"][lo]), torch.nan)   # log10(0.1/0.01) = 1
+    return out
 
 
 def measure_factorised(cases: Sequence[Case], ctx: Context) -> Iterator[Record]:

@@ -17,7 +17,8 @@ def regime_picture(frame, out_dir: Path) -> list[Path]:
     if sel.empty:
         return []
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharex=True)
-    for ax, metric, label in zip(axes, ("d_l1", "d_l2"), ("distance to min-l1 solution", "distance to min-l2 solution")):
+    labels = ("distance to min-l1 solution", "distance to min-l2 solution")
+    for ax, metric, label in zip(axes, ("d_l1", "d_l2"), labels):
         rows = sel[sel["metric"] == metric]
         for D, part in rows.groupby("D"):
             mean = part.groupby("alpha")["value"].mean()

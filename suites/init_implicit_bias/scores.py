@@ -18,6 +18,7 @@ NAN = float("nan")
 
 
 _ROWS: dict[tuple, np.ndarray] = {}
+_LAST: list = [None, []]     # the last table seen and its case list (one table per bootstrap resample)
 
 
 def values(table, metric: str, **where) -> np.ndarray:
@@ -29,12 +30,19 @@ def values(table, metric: str, **where) -> np.ndarray:
 
 def _rows(table, where: dict) -> np.ndarray:
     """Cached indices of the cases matching `where` (keyed by the case list's identity and the selector)."""
-    cases = table.cases()
+    cases = _cases(table)
     key = (id(cases[0]) if cases else 0, len(cases), tuple((k, id(v) if callable(v) else v) for k, v in where.items()))
     rows = _ROWS.get(key)
     if rows is None:
         rows = _ROWS[key] = np.array([i for i, c in enumerate(cases) if c.matches(where)], dtype=int)
     return rows
+
+
+def _cases(table) -> list:
+    """table.cases(), computed once per table object (a claim's statistic asks for it several times)."""
+    if _LAST[0] is not table:
+        _LAST[0], _LAST[1] = table, table.cases()
+    return _LAST[1]
 
 
 def cells(table, metric: str, **where) -> np.ndarray | None:
@@ -47,7 +55,7 @@ def cells(table, metric: str, **where) -> np.ndarray | None:
 
 def axis(table, name: str, **where) -> np.ndarray:
     """(C,) the case parameter `name` of the selected cells, in grid order."""
-    cases = table.cases()
+    cases = _cases(table)
     return np.array([float(cases[i][name]) for i in _rows(table, where)])
 
 
@@ -56,15 +64,28 @@ def mean_spearman(v: np.ndarray | None, x: np.ndarray) -> float:
     if v is None:
         return NAN
     ok = np.isfinite(v).all(axis=0)
-    if ok.sum() < 1 or len(x) < 2:
+    if not ok.any() or len(x) < 2:
         return NAN
-    rv = rankdata(v[:, ok], axis=0)
-    rx = rankdata(x)
+    rv = _ranks(v[:, ok])
+    rx = _ranks(np.asarray(x, dtype=float)[:, None])[:, 0]
     rv, rx = rv - rv.mean(axis=0), rx - rx.mean()
     den = np.sqrt((rv**2).sum(axis=0) * (rx**2).sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = (rv * rx[:, None]).sum(axis=0) / den
-    return float(np.nanmean(rho)) if np.isfinite(rho).any() else NAN
+    finite = rho[np.isfinite(rho)]
+    return float(finite.mean()) if finite.size else NAN
+
+
+def _ranks(v: np.ndarray) -> np.ndarray:
+    """Ranks 1..C along axis 0 of v (C, R): a double argsort when a column has no ties (the usual case for
+    continuous metrics, several times faster than rankdata), rankdata's average ranks otherwise."""
+    order = np.argsort(v, axis=0, kind="stable")
+    cols = np.arange(v.shape[1])
+    if (v[order[1:], cols] == v[order[:-1], cols]).any():
+        return rankdata(v, axis=0)
+    ranks = np.empty(v.shape)
+    ranks[order, cols] = np.arange(1.0, v.shape[0] + 1)[:, None]
+    return ranks
 
 
 def mean_slope(v: np.ndarray | None, x: np.ndarray) -> float:

@@ -1,8 +1,9 @@
-"""Tests of redshift.data.linear_systems: instances (M1), min-l2 (M2), min-l1 by LP (M3), projectors (M4)."""
+"""Tests of redshift.data.linear_systems: instances (M1), min-l2 (M2), min-l1 by LP (M3), projectors (M4),
+matrix-completion instances (M17)."""
 import torch
 
-from redshift.data.linear_systems import (Family, lp_recoverable, make_systems, min_l1, min_l2, null_project,
-                                          row_basis, solve)
+from redshift.data.linear_systems import (Family, lp_recoverable, make_completion, make_systems, min_l1, min_l2,
+                                          null_project, row_basis, solve)
 
 SHAPE = Family("F-shape", d=100, n=20, truth="sparse", k=5)
 REC = Family("F-rec", d=100, n=40, truth="sparse", k=5)
@@ -79,3 +80,16 @@ def test_min_l2_error_expectation():
     b = torch.einsum("rnd,rd->rn", s.A, x_true)
     err = ((min_l2(s.A, b) - x_true).norm(dim=-1) ** 2 / x_true.norm(dim=-1) ** 2).mean().item()
     assert abs(err - (1 - 10 / 50)) < 0.02
+
+
+def test_completion_instances_follow_m17():
+    """M17: ||M*||_2 = 1, rank r, |Omega| entries with >= r + 1 per row and column; each seed's instance is its own."""
+    inst = make_completion([3, 4, 5], q=20, rank=2, observed=120)
+    torch.testing.assert_close(torch.linalg.matrix_norm(inst.M, ord=2), torch.ones(3, dtype=torch.float64))
+    s = torch.linalg.svdvals(inst.M)
+    assert bool((s[:, 1] > 1e-3).all()) and bool((s[:, 2] < 1e-12).all())
+    assert inst.mask.sum((1, 2)).tolist() == [120.0] * 3
+    assert bool((inst.mask.sum(1) >= 3).all()) and bool((inst.mask.sum(2) >= 3).all())
+    assert set(inst.mask.unique().tolist()) == {0.0, 1.0}
+    alone = make_completion([4], q=20, rank=2, observed=120)
+    assert torch.equal(alone.M[0], inst.M[1]) and torch.equal(alone.mask[0], inst.mask[1])

@@ -1,11 +1,12 @@
-"""Tests of redshift.metrics.implicit_bias: distances (M5-M8, M13, M14), Q_alpha (M10), the GF oracle (M11)."""
+"""Tests of redshift.metrics.implicit_bias: distances (M5-M8, M13, M14), Q_alpha (M10), the GF oracle (M11),
+completion error and effective rank (M17)."""
 import math
 
 import torch
 
 from redshift.data.linear_systems import Family, make_systems, null_project, solve
-from redshift.metrics.implicit_bias import (gradient_flow_limit, h_depth, l1_gap, l1_position, projection_error,
-                                            q2, q_alpha, q_depth, rel_dist, residual)
+from redshift.metrics.implicit_bias import (completion_error, effective_rank, gradient_flow_limit, h_depth, l1_gap,
+                                            l1_position, projection_error, q2, q_alpha, q_depth, rel_dist, residual)
 
 F64 = torch.float64
 REC = Family("F-rec", d=100, n=40, truth="sparse", k=5)
@@ -143,3 +144,25 @@ def test_projection_error_zero_on_projection():
     target = null_project(s.Q, w0) + s.x_l2
     assert projection_error(target, w0, s.Q, s.x_l2).max() < 1e-14
     assert projection_error(s.x_l2, w0, s.Q, s.x_l2).min() > 0.1
+
+
+def test_effective_rank_known_values():
+    """Spec anchor 14: r equal non-zero singular values give erank r (any orthogonal frame); erank(I_20) = 20;
+    singular values (3, 1) give exp(H(3/4, 1/4))."""
+    Q, _ = torch.linalg.qr(torch.randn(20, 20, dtype=F64, generator=torch.Generator().manual_seed(7)))
+    W = torch.stack([Q[:, :r] @ Q[:, :r].T * 2.5 for r in (1, 2, 5)] + [torch.eye(20, dtype=F64)])
+    torch.testing.assert_close(effective_rank(W), torch.tensor([1.0, 2.0, 5.0, 20.0], dtype=F64))
+    p = torch.tensor([0.75, 0.25], dtype=F64)
+    expect = torch.exp(-(p * p.log()).sum())
+    torch.testing.assert_close(effective_rank(torch.diag(torch.tensor([3.0, 1.0, 0.0], dtype=F64))[None]), expect[None])
+
+
+def test_completion_error_known_values():
+    """Spec anchor 14: zero-filling gives e_MC = 1 exactly, M* itself 0, and observed entries do not count."""
+    M = torch.arange(1.0, 10.0, dtype=F64).view(1, 3, 3)
+    mask = torch.tensor([[[1.0, 0, 0], [0, 1, 0], [0, 0, 1]]], dtype=F64)
+    assert completion_error(torch.zeros_like(M), M, mask).item() == 1.0
+    assert completion_error(M, M, mask).item() == 0.0
+    off = M * (1 - mask)
+    W = M + 5 * mask + 0.5 * off                                   # observed entries wrong, unobserved at half
+    assert abs(completion_error(W, M, mask).item() - 0.5) < 1e-15

@@ -1,10 +1,12 @@
 """Tests of redshift.train.linear and redshift.train.linear_deep: batched GD on underdetermined least squares."""
 import torch
 
-from redshift.data.linear_systems import Family, make_systems, null_project, solve
-from redshift.metrics.implicit_bias import gradient_flow_limit, null_residue, projection_error, rel_dist
+from redshift.data.linear_systems import Family, make_completion, make_systems, null_project, solve
+from redshift.metrics.implicit_bias import (completion_error, gradient_flow_limit, null_residue, projection_error,
+                                            rel_dist)
 from redshift.train.linear import DiagSpec, diag_data, _diag_step, train_depth1, train_diagonal
-from redshift.train.linear_deep import FCInit, GeneratorInit, train_fc, train_generator
+from redshift.train.linear_deep import FCInit, GeneratorInit, MFInit, _mf_kappa, mf_data, train_fc, train_generator
+from redshift.train.linear_deep import train_mf
 
 F64 = torch.float64
 SHAPE = Family("F-shape", d=100, n=20, truth="sparse", k=5)
@@ -42,6 +44,23 @@ def test_diagonal_batched_equals_per_cell():
         ref = train_diagonal(one.systems.A, one.systems.b, _spec(one, alpha[i:i + 1], D[i:i + 1]), cap=3000)
         torch.testing.assert_close(out["beta"][i:i + 1], ref["beta"], rtol=1e-12, atol=1e-14)
         assert out["steps"][i] == ref["steps"][0]
+
+
+def test_mixed_rule_population_equals_separate_rules():
+    """Fixed- and adaptive-rule members in one population (per-member rule) get exactly what they get in
+    single-rule populations; the adaptive constants are pruned once the adaptive members have converged."""
+    s = solve(make_systems(SMALL, [7, 7, 8, 8]))
+    alpha, D = [0.2, 0.2, 0.5, 0.5], [2, 2, 3, 2]
+    mixed = _spec(s, alpha, D, c=0.5, rule=torch.tensor([True, False, True, False]))
+    out = train_diagonal(s.systems.A, s.systems.b, mixed, cap=20000)
+    for rule, rows in (("adaptive", [0, 2]), ("fixed", [1, 3])):
+        sub = solve(make_systems(SMALL, [[7, 7, 8, 8][i] for i in rows]))
+        ref = train_diagonal(sub.systems.A, sub.systems.b, _spec(sub, [alpha[i] for i in rows],
+                             [D[i] for i in rows], c=0.5, rule=rule), cap=20000)
+        torch.testing.assert_close(out["beta"][rows], ref["beta"], rtol=1e-12, atol=1e-14)
+        assert out["steps"][rows].tolist() == ref["steps"].tolist()
+        torch.testing.assert_close(out["T"][rows], ref["T"], rtol=1e-12, atol=0)
+    assert bool(out["converged"].all()) and out["steps"][0] != out["steps"][1]
 
 
 def test_diagonal_conservation_d2():
@@ -120,3 +139,43 @@ def test_generator_batched_and_output_scale_zero():
     torch.testing.assert_close(out["y"][1:], ref["y"], rtol=1e-11, atol=1e-13)
     assert bool(out["converged"].all()) and rel_dist(out["y"][:1], s.x_l2[:1]).item() < 1e-8
     assert null_project(s.Q, out["y"])[1].norm() > 1e-3
+
+
+def _mc(R: int, seed: int):
+    return make_completion(list(range(seed, seed + R)), q=8, rank=2, observed=30)
+
+
+def test_mf_single_factor_is_the_projection():
+    """Spec anchor 14: with N = 1, GD never changes the unobserved entries and converges to W0 + P_Omega(M* - W0)."""
+    inst = _mc(2, 70)
+    W0 = _randn(2, 1, 8, 8, seed=71) * 0.3
+    out = train_mf(inst.M, inst.mask, MFInit(W0, torch.tensor([1, 1])), cap=2000, tol=1e-12)
+    off = 1 - inst.mask
+    assert bool(out["converged"].all())
+    assert torch.equal(out["X"] * off, W0[:, 0] * off)
+    torch.testing.assert_close(out["X"], W0[:, 0] + inst.mask * (inst.M - W0[:, 0]), rtol=0, atol=1e-12)
+
+
+def test_mf_kappa_hand_value():
+    """M12 bound for three trainable factors with norms (2, 3, 5) and ||G|| = 0.5:
+    kappa = (15^2 + 10^2 + 6^2) + 2 * 0.5 * max(5, 3, 2) = 366; with N = 2 of K = 3 (s_3 = 1): 9 + 4 + 0.5."""
+    data = mf_data(torch.zeros(2, 4, 4, dtype=F64), torch.ones(2, 4, 4, dtype=F64), torch.tensor([3, 2]), 3, 1e-6, 0.5)
+    s = torch.tensor([[2.0, 3.0, 5.0], [2.0, 3.0, 1.0]], dtype=F64)
+    torch.testing.assert_close(_mf_kappa(s, data, torch.full((2,), 0.5, dtype=F64)),
+                               torch.tensor([366.0, 13.5], dtype=F64))
+
+
+def test_mf_batched_equals_per_cell_and_interpolates():
+    """A mixed-depth (N = 2, 3) factorisation population equals per-member runs; converged runs interpolate
+    the observed entries and a small init completes far better than zero-filling (e_MC < 1)."""
+    inst = _mc(3, 80)
+    x = _randn(3, 3, 8, 8, seed=81) / 8**0.5
+    init = MFInit(x * torch.tensor([0.1, 0.5, 1.0], dtype=F64)[:, None, None, None], torch.tensor([2, 3, 2]))
+    out = train_mf(inst.M, inst.mask, init, cap=6000)
+    for i in range(3):
+        sl = slice(i, i + 1)
+        ref = train_mf(inst.M[sl], inst.mask[sl], MFInit(init.W[sl], init.N[sl]), cap=6000)
+        torch.testing.assert_close(out["X"][sl], ref["X"], rtol=1e-11, atol=1e-13)
+        assert out["steps"][i] == ref["steps"][0]
+    assert bool(out["converged"].all()) and out["rho"].max() < 1e-6
+    assert completion_error(out["X"][:1], inst.M[:1], inst.mask[:1]).item() < 1
