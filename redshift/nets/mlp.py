@@ -227,9 +227,9 @@ def _layer(pop: MLPPopulation, layer: int, h: torch.Tensor) -> torch.Tensor:
 
 
 def _forward_chunk(pop: MLPPopulation, x: torch.Tensor) -> torch.Tensor:
-    """Outputs at points x (P, in_dim) for all networks, in sorted order: -> (N, P)."""
+    """Outputs at points x (P, in_dim), or (N, P, in_dim) in sorted order, for all networks: -> (N, P), sorted."""
     h = x.to(pop.out_weight.dtype).expand(pop.weights[0].shape[0], -1, -1)  # (N, P, in_dim)
-    out = torch.empty(pop.size, x.shape[0], dtype=h.dtype, device=h.device)
+    out = torch.empty(pop.size, h.shape[1], dtype=h.dtype, device=h.device)
     for layer in range(len(pop.weights)):
         h = _layer(pop, layer, h[: pop.weights[layer].shape[0]])  # (n_l, P, W)
         done = pop.weights[layer + 1].shape[0] if layer + 1 < len(pop.weights) else 0  # deeper networks go on
@@ -239,12 +239,15 @@ def _forward_chunk(pop: MLPPopulation, x: torch.Tensor) -> torch.Tensor:
 
 
 def mlp_forward(pop: MLPPopulation, x: torch.Tensor, max_elements: int = 2**24) -> torch.Tensor:
-    """Evaluate every network at points x (P, in_dim): -> (N, P) in the caller's network order, float64.
+    """Evaluate every network at points x: -> (N, P) in the caller's network order, float64.
 
+    x is (P, in_dim), shared by all networks, or (N, P, in_dim), one set of points per network (caller's order).
     Points are processed in chunks so that one hidden activation tensor holds at most `max_elements` entries.
     """
-    chunk = max(1, max_elements // (pop.size * pop.config.width))
-    out = torch.cat([_forward_chunk(pop, x[i:i + chunk]) for i in range(0, x.shape[0], chunk)], dim=1)
+    if x.dim() == 3:
+        x = x[pop.order]  # per-network points, in the population's sorted order
+    chunk, points = max(1, max_elements // (pop.size * pop.config.width)), x.shape[-2]
+    out = torch.cat([_forward_chunk(pop, x[..., i:i + chunk, :]) for i in range(0, points, chunk)], dim=1)
     return torch.empty_like(out).index_copy_(0, pop.order, out)  # back to the caller's order
 
 
@@ -267,12 +270,19 @@ def sample_unbiased(seeds: torch.Tensor, alpha: torch.Tensor, n_freq: int) -> Un
 
 
 def unbiased_forward(pop: UnbiasedPopulation, x: torch.Tensor, max_elements: int = 2**24) -> torch.Tensor:
-    """Evaluate at points x (P, 2) -> (N, P) as two matmuls via sin(u + p) = sin u cos p + cos u sin p (spec M11)."""
-    cos_part = (pop.amplitude * torch.cos(pop.phase)).T  # (K*K, N)
-    sin_part = (pop.amplitude * torch.sin(pop.phase)).T  # (K*K, N)
-    chunk = max(1, max_elements // pop.freqs.shape[0])
+    """Evaluate at points x -> (N, P) as two matmuls via sin(u + p) = sin u cos p + cos u sin p (spec M11).
+
+    x is (P, 2), shared by all models, or (N, P, 2), one set of points per model.
+    """
+    cos_part = pop.amplitude * torch.cos(pop.phase)  # (N, K*K)
+    sin_part = pop.amplitude * torch.sin(pop.phase)  # (N, K*K)
+    shared, points = x.dim() == 2, x.shape[-2]
+    chunk = max(1, max_elements // (pop.freqs.shape[0] * (1 if shared else x.shape[0])))
     outs = []
-    for i in range(0, x.shape[0], chunk):
-        u = math.pi * x[i:i + chunk].to(torch.float64) @ pop.freqs.T  # (P_c, K*K), pi k.x
-        outs.append(torch.sin(u) @ cos_part + torch.cos(u) @ sin_part)  # (P_c, N)
-    return torch.cat(outs).T  # (N, P)
+    for i in range(0, points, chunk):
+        u = math.pi * x[..., i:i + chunk, :].to(torch.float64) @ pop.freqs.T  # (P_c, K*K) or (N, P_c, K*K): pi k.x
+        if shared:
+            outs.append((torch.sin(u) @ cos_part.T + torch.cos(u) @ sin_part.T).T)  # (N, P_c)
+        else:
+            outs.append((torch.sin(u) @ cos_part[:, :, None] + torch.cos(u) @ sin_part[:, :, None])[..., 0])
+    return torch.cat(outs, dim=1)  # (N, P)

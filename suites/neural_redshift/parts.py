@@ -39,17 +39,12 @@ def _index(cases: Sequence) -> dict:
 
 
 def _arrays(table: Table) -> tuple[Sequence, Mapping[str, np.ndarray]]:
-    """The table's cases and its (C, R) metric arrays.
+    """The table's cases and its (C, R) metric arrays (Table.arrays: no per-call row lists).
 
-    Reads the Table's own tuple and dict when present: a bootstrap resample (Table.take) shares the case tuple, and
-    the public cases()/values() rebuild row lists in Python on every call, which dominated the cost of 10^4
-    resamples per claim. Falls back to the public API otherwise.
+    A bootstrap resample (Table.take) shares the case tuple, so the lookup memo of `_index` survives across the
+    10^4 resamples of a claim.
     """
-    cases, data = getattr(table, "_cases", None), getattr(table, "_data", None)
-    if isinstance(cases, tuple) and isinstance(data, dict):
-        return cases, data
-    cases = tuple(table.cases())
-    return cases, {m: table.values(m) for m in table.metrics}
+    return table.arrays()
 
 
 class Cells:

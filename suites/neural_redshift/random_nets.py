@@ -26,7 +26,7 @@ Deviations from the spec (and why):
   (see above).
 - Smoke runs on one CPU thread (GridConfig.threads): on a shared 2-core runner, OpenMP's second thread spins and
   doubles CPU time for these small kernels; the setting is restored after measuring.
-- NR-13 (guess-and-check) is not part of this module.
+- NR-13 (guess-and-check) is in guess_check.py.
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ from redshift import Case, Context, Experiment, Record, grid
 from redshift.data.grids import grid_points
 from redshift.nets.mlp import MLPConfig, mlp_forward, sample_mlps, sample_unbiased, unbiased_forward
 
+from suites.neural_redshift import figures as nr_figures
 from suites.neural_redshift import random_claims as rc
 from suites.neural_redshift.measures import METRICS, Measure, grid_measures
 
@@ -166,16 +167,18 @@ def measure(cases: Sequence[Case], ctx: Context):
         yield Record(case, r, {k: float(v[i]) for k, v in results.items()})
 
 
-def _experiment(name: str, cases, configs, replicates, claims) -> Experiment:
-    """An experiment of this part, measured by `measure`."""
+def _experiment(name: str, cases, configs, replicates, claims, figures) -> Experiment:
+    """An experiment of this part, measured by `measure`, drawn by `figures` (figures.py)."""
     return Experiment(name=name, cases={b: cases(b) for b in ALPHAS}, config=configs, replicates=replicates,
-                      metrics=METRICS, measure=measure, claims=claims)
+                      metrics=METRICS, measure=measure, claims=claims, figures=figures)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = (
-    _experiment("random_mlp", _random_mlp_cases, GRIDS, MLP_REPLICATES, rc.RANDOM_MLP_CLAIMS),
-    _experiment("width", _width_cases, GRIDS, REPLICATES, rc.WIDTH_CLAIMS),
-    _experiment("bias", _bias_cases, GRIDS, REPLICATES, rc.BIAS_CLAIMS),
-    _experiment("priors", _prior_cases, GRIDS, REPLICATES, rc.PRIOR_CLAIMS),
-    _experiment("code_protocol", _code_cases, CODE_GRIDS, REPLICATES, rc.CODE_CLAIMS),  # spec: 3, 3, 5 seeds
+    _experiment("random_mlp", _random_mlp_cases, GRIDS, MLP_REPLICATES, rc.RANDOM_MLP_CLAIMS,
+                nr_figures.random_mlp),
+    _experiment("width", _width_cases, GRIDS, REPLICATES, rc.WIDTH_CLAIMS, nr_figures.width),
+    _experiment("bias", _bias_cases, GRIDS, REPLICATES, rc.BIAS_CLAIMS, nr_figures.bias),
+    _experiment("priors", _prior_cases, GRIDS, REPLICATES, rc.PRIOR_CLAIMS, nr_figures.priors),
+    _experiment("code_protocol", _code_cases, CODE_GRIDS, REPLICATES, rc.CODE_CLAIMS,  # spec: 3, 3, 5 seeds
+                nr_figures.code_protocol),
 )

@@ -35,6 +35,7 @@ from redshift.nets.prefactor_mlp import PrefactorMLP, PrefactorMLPConfig
 from redshift.train.population import TrainConfig, single_thread, train_population
 
 from suites.neural_redshift.measures import grid_measures
+from suites.neural_redshift import figures as nr_figures
 from suites.neural_redshift.parts import PARTS_RULE, Cells, Part, all_parts, describe, spearman
 
 NAME = "colored_digits"
@@ -213,5 +214,6 @@ CLAIMS = (
 
 EXPERIMENTS = (
     Experiment(name=NAME, cases=CASES, measure=measure, metrics=METRICS, claims=CLAIMS, config=CONFIG,
-               replicates=REPLICATES, doc="Prefactor MLPs on coloured 8x8 digits (spec §3.4)"),
+               replicates=REPLICATES, figures=nr_figures.colored_digits,
+               doc="Prefactor MLPs on coloured 8x8 digits (spec §3.4)"),
 )

@@ -32,6 +32,7 @@ from redshift.data.modular_targets import LabelRule, majority_rate, modular_inpu
 from redshift.nets.prefactor_mlp import PrefactorMLP, PrefactorMLPConfig
 from redshift.train.population import TrainConfig, single_thread, train_population
 
+from suites.neural_redshift import figures as nr_figures
 from suites.neural_redshift.parts import PARTS_RULE, Cells, Part, all_parts, describe
 
 NAME = "modular_addition"
@@ -177,5 +178,6 @@ CLAIMS = (
 
 EXPERIMENTS = (
     Experiment(name=NAME, cases=CASES, measure=measure, metrics=METRICS, claims=CLAIMS, config=CONFIG,
-               replicates=REPLICATES, doc="Prefactor MLPs trained on modulo-addition targets (spec §3.3)"),
+               replicates=REPLICATES, figures=nr_figures.modular_addition,
+               doc="Prefactor MLPs trained on modulo-addition targets (spec §3.3)"),
 )

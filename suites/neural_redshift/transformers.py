@@ -35,6 +35,7 @@ from redshift.metrics import lz_complexity
 from redshift.nets.transformer import GPTConfig, Variant, generate, init_gpt2
 from redshift.train.population import single_thread
 
+from suites.neural_redshift import figures as nr_figures
 from suites.neural_redshift.parts import Cells
 
 NAME = "random_gpt"
@@ -203,5 +204,6 @@ CLAIMS = (
 
 EXPERIMENTS = (
     Experiment(name=NAME, cases=CASES, measure=measure, metrics=METRICS, claims=CLAIMS, config=CONFIG,
-               replicates=REPLICATES, doc="Greedy sequences of random GPT-2 decoders (spec §3.5)"),
+               replicates=REPLICATES, figures=nr_figures.random_gpt,
+               doc="Greedy sequences of random GPT-2 decoders (spec §3.5)"),
 )

@@ -147,6 +147,19 @@ def test_unbiased_matches_sum_and_scales():
     np.testing.assert_allclose(unbiased_forward(big, x).numpy(), 100.0 * got.numpy(), rtol=1e-12)
 
 
+def test_per_network_points_match_shared_evaluation():
+    """x of shape (N, P, d), one point set per network, gives each network's values at its own points."""
+    pop, _, _ = _population()
+    grid = grid_points(12)  # (144, 2)
+    pick = torch.stack([torch.randperm(144, generator=torch.Generator().manual_seed(i))[:7] for i in range(pop.size)])
+    want = torch.gather(mlp_forward(pop, grid), 1, pick)  # (N, 7)
+    np.testing.assert_allclose(mlp_forward(pop, grid[pick], max_elements=50).numpy(), want.numpy(), atol=1e-12)
+    models = sample_unbiased(torch.arange(4), torch.ones(4, dtype=torch.float64), 4)
+    want = torch.gather(unbiased_forward(models, grid), 1, pick[:4])
+    np.testing.assert_allclose(unbiased_forward(models, grid[pick[:4]], max_elements=40).numpy(), want.numpy(),
+                               atol=1e-12)
+
+
 def test_rejects_bad_members():
     """Unknown activations or depth 0 are clear errors."""
     with pytest.raises(ValueError, match="activations"):
