@@ -16,6 +16,7 @@ one-sample t-test). Data without spread get no p below the exact sign test's ``2
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Literal
 
@@ -74,7 +75,9 @@ def bootstrap(
                   confidence_level=level, random_state=rng)
     if vectorized:
         kwargs["axis"] = -1
-    res = sps.bootstrap(samples, statistic, method="percentile", **kwargs)
+    with warnings.catch_warnings():  # a degenerate resample distribution is handled below, not an error
+        warnings.simplefilter("ignore", sps.DegenerateDataWarning)
+        res = sps.bootstrap(samples, statistic, method="percentile", **kwargs)
     dist = np.asarray(res.bootstrap_distribution, dtype=float)
     lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
     if not (np.isfinite(lo) and np.isfinite(hi)) and np.isfinite(dist).mean() > 0.9:
