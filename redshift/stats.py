@@ -80,9 +80,7 @@ def bootstrap(
         res = sps.bootstrap(samples, statistic, method="percentile", **kwargs)
     dist = np.asarray(res.bootstrap_distribution, dtype=float)
     lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
-    if not (np.isfinite(lo) and np.isfinite(hi)) and np.isfinite(dist).mean() > 0.9:
-        # A few resamples were undefined (e.g. a constant resample has no rank correlation):
-        # take the percentiles of the defined ones rather than return no interval at all.
+    if not np.isfinite(dist).all():  # undefined resamples count against every conclusion
         lo, hi = percentile_ci(dist, n, confidence)
     return covering(Estimate(effect, lo, hi, n, dist))
 
@@ -96,12 +94,20 @@ def covering(est: Estimate) -> Estimate:
 
 
 def percentile_ci(dist: np.ndarray, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The expanded percentile interval of a bootstrap distribution (NaN resamples ignored)."""
-    finite = _finite(dist)
-    if finite.size == 0:
+    """The expanded percentile interval of a bootstrap distribution.
+
+    An undefined (NaN) resample counts against every conclusion: it is placed below all others for
+    the lower end and above all others for the upper end, so a statistic that is undefined in more
+    than the tail's share of resamples gets an infinite interval (inconclusive), never a CI from
+    only the resamples where its gates happened to pass.
+    """
+    dist = np.asarray(dist, dtype=float)
+    if dist.size == 0 or not np.isfinite(dist).any():
         return float("nan"), float("nan")
     tail = 50 * (1 - expanded_confidence(n, confidence))
-    lo, hi = np.percentile(finite, [tail, 100 - tail])
+    undefined = ~np.isfinite(dist)
+    lo = np.percentile(np.where(undefined, -np.inf, dist), tail, method="lower")  # no interpolation
+    hi = np.percentile(np.where(undefined, np.inf, dist), 100 - tail, method="higher")  # across infinities
     return float(lo), float(hi)
 
 

@@ -112,3 +112,17 @@ def test_covering_widens_a_ci_that_excludes_its_estimate():
     assert (est.ci_low, est.ci_high) == (0.943, 0.947)
     same = stats.covering(stats.Estimate(1.0, 0.5, 1.5, 10))
     assert (same.ci_low, same.ci_high) == (0.5, 1.5)
+
+
+def test_undefined_resamples_count_against_the_interval():
+    """NaN resamples are put beyond both ends: 10% NaN gives an infinite CI, 1% NaN widens it a little."""
+    rng = np.random.default_rng(9)
+    dist = rng.normal(0, 1, 1000)
+    many = dist.copy()
+    many[:100] = np.nan
+    assert stats.percentile_ci(many, n=10**6) == (-np.inf, np.inf)
+    few = dist.copy()
+    few[:10] = np.nan
+    lo, hi = stats.percentile_ci(few, n=10**6)
+    clean_lo, clean_hi = stats.percentile_ci(dist[10:], n=10**6)
+    assert np.isfinite(lo) and lo < clean_lo and hi > clean_hi
