@@ -12,7 +12,9 @@ Each condition's margin is (value - bound) or (bound - value), divided by a scal
 support margin, its CI [min of lower ends, min of upper ends] (point conditions that hold are gates, left out);
 p = the largest support p (intersection-union test: all conditions must hold, no multiplicity correction needed).
 Refute: some refute condition holds; R = the largest refute margin; p = the smallest refute p times the number of
-refute conditions (Bonferroni).
+refute conditions (Bonferroni), where a point condition counts with p = 1: it can mark the direction but never
+decide a refutation by a point estimate alone (the spec asks permutation p-values for its rank conditions, not
+implemented: those claims, GC-9 and GC-17, are decisive at standard).
 The reported effect and CI: [S_lo, S_hi] when S_lo > 0; else [-R_hi, -R_lo] when R_lo > 0; else an interval
 straddling 0 (inconclusive). The rule is Rule(support=Above(0), refute=Below(0)). A replicate missing from any
 case a Bound reads makes the claim NaN (inconclusive: one-replicate cases); a required condition on cases the
@@ -153,8 +155,10 @@ class Conditions:
         if side == "greater":
             parts = self._parts(self.support, table, rng, n_resamples)
             return max((r[3] for r in parts), default=1.0)
+        # A point condition (no replicate count: r[4] is None) carries no sampling uncertainty of its own, so it
+        # cannot decide a refutation: only inferential Bound conditions give refute p-values.
         parts = [r for r in self._parts(self.refute, table, rng, n_resamples) if math.isfinite(r[3])]
-        return min(1.0, min((r[3] for r in parts), default=1.0) * max(len(parts), 1))
+        return min(1.0, min((r[3] if r[4] is not None else 1.0 for r in parts), default=1.0) * max(len(parts), 1))
 
     def bootstrap_p(self, bound: float) -> bool:
         """The p-values are t-tests (and exact point checks), not bootstrap counts."""
