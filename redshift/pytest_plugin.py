@@ -168,15 +168,16 @@ def _verdict(config: pytest.Config, suite: Any, claim: Any) -> Any:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The run is complete only when every collected claim got a verdict and pytest ended normally."""
+    """The run is complete when pytest ended normally, was not stopped early (-x, --maxfail, Ctrl-C) and
+    no suite failed to evaluate; each suite a process touched is decided whole, so under xdist a worker's
+    run holds complete families of the suites its items belonged to."""
     config = session.config
     run = config.stash.get(_SESSION, None)
     if run is None:
         return
-    wanted = {c.id for family in config.stash.get(_FAMILIES, {}).values() for c in family}
-    done = set(config.stash.get(_VERDICTS, {}))
-    normal = int(exitstatus) in (0, 1) and not config.stash.get(_FAILED, {})
-    run.finish("complete" if normal and wanted <= done else "incomplete")
+    stopped = bool(session.shouldfail or session.shouldstop)
+    normal = int(exitstatus) in (0, 1) and not stopped and not config.stash.get(_FAILED, {})
+    run.finish("complete" if normal else "incomplete")
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
