@@ -11,7 +11,7 @@ sets each, n = 4 / n = 8, unless stated):
 1. Gated width range (SA-1, SA-2, SA-3, SA-11, SA-12). The width claims compare the widest width with the
    narrowest *trainable* width, h >= 8 for MLP-1 and k >= 8 for MLP-paper (narrowest hidden layer >= 8),
    the range the spec itself uses for SA-4. Narrower cells are still run (smoke h = 2; standard h = 2, 4
-   and k = 2, 4), pictured, and read by SA-4 and SA-8. Reason: h = 2 is a bottleneck that turns the
+   and k = 2, 4), pictured, and read by SA-8 (SA-4 uses the fixed gated range, h >= 8, at the smallest n). Reason: h = 2 is a bottleneck that turns the
    question from overparameterisation into trainability. SGD fits only 16% / 22% of runs there (the spec
    expected about half; 92% / 97% at h = 8, all at h = 64), and G&C's acceptance falls by about 2 bits
    (-log2 P 6.6 / 9.5 against 4.7 / 7.4 at h = 8), mostly through exact logit ties when both hidden units

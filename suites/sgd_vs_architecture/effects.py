@@ -119,14 +119,14 @@ class View:
 
 
 def trainable_width_effect(table: Table) -> float:
-    """SA-4: Delta_w(SGD) at the smallest n over the widths where every SGD run fits in every set."""
+    """SA-4: Delta_w(SGD) at the smallest n over the trainable widths, fixed before the data as the spec does
+    (h >= 8 on digits, the width gate), not re-chosen from the fit fractions inside each bootstrap resample."""
     view = View(table)
-    fit = view.values("sgd_fit_fraction")
-    if fit is None or not view.cases:
+    if view.values("sgd_fit_fraction") is None or not view.cases:
         return float("nan")
     n_min = min(int(c["n"]) for c in view.cases)
-    rows = [i for i, c in enumerate(view.cases) if int(c["n"]) == n_min and np.all(fit[i] == 1.0)]
-    lo, hi = sweep_rows([view.cases[i] for i in rows], "width", False, None)
+    rows = [i for i, c in enumerate(view.cases) if int(c["n"]) == n_min]
+    lo, hi = sweep_rows([view.cases[i] for i in rows], "width", True, None)
     return view.paired("acc_sgd", np.array(rows, dtype=int)[lo], np.array(rows, dtype=int)[hi])
 
 
