@@ -84,3 +84,26 @@ def test_sequence_measures_closed_forms():
 def test_uniform_baseline_matches_anchor():
     """R(1024, 50) = 0.977 +- 0.005 (spec A10)."""
     assert tf.uniform_baseline(1024, 50) == pytest.approx(0.977, abs=0.005)
+
+
+def test_nr24_small_gamma_gate_blocks_support_but_not_refutation():
+    """NR-24: with gaussian far above the others at small gamma, a gamma = 10 deficit stays refutable (< 0) and a
+    gamma = 10 excess is capped at 0 (never supported)."""
+    import numpy as np
+
+    from redshift import Case, Table
+    from suites.neural_redshift import transformers as tr
+
+    def table(gauss_small, gauss_10):
+        cases, rows = [], []
+        for act in ("gaussian", "gelu", "relu"):
+            for gamma in (0.5, 10.0):
+                cases.append(Case(tr.NAME, {"act": act, "gamma": gamma, "depth": 12}))
+                base = {0.5: 0.2, 10.0: 0.5}[gamma]
+                value = {0.5: gauss_small, 10.0: gauss_10}[gamma] if act == "gaussian" else base
+                rows.append(np.full(3, value))
+        return Table(cases, {"c_seq": np.stack(rows)})
+
+    assert tr._gaussian_crossover(table(0.2, 0.7)) == pytest.approx(0.2)  # gate holds: the excess itself
+    assert tr._gaussian_crossover(table(0.6, 0.7)) == 0.0  # gate fails: capped, cannot support
+    assert tr._gaussian_crossover(table(0.6, 0.3)) == pytest.approx(-0.2)  # gate fails: still refutable
