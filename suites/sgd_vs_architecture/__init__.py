@@ -37,7 +37,11 @@ sets each, n = 4 / n = 8, unless stated):
 5. SA-9 and SA-12 combine several conditions into one statistic whose regions encode the spec's
    conditions exactly (claims.py).
 6. Bootstrap resamples: 2000 at every budget (the engine sets them per claim, not per budget).
-7. D9 margins are the mean over the first 16 fitted networks of each training set (exploratory numbers;
+7. SA-8's refute rule "any cell's CI lies below 0" is encoded in its one statistic: the minimum cell gap
+   when >= 0 (support unchanged, CI above 0 identical), else min(0, smallest per-cell upper bound of a
+   Bonferroni-corrected 95% t CI over the cells), so Below(0) means some single cell is confidently below
+   0, not that the low-biased minimum of many noisy cell means is (claims.py, effects.py).
+8. D9 margins are the mean over the first 16 fitted networks of each training set (exploratory numbers;
    computing them for every network cost a third of the smoke budget).
 
 The depth confound (spec 6): in the paper's depth shape deeper also means more weights (792 -> 6,952 on

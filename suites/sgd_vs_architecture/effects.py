@@ -7,15 +7,30 @@ gated size, as a mean over replicates (training sets) of the paired difference, 
 than 3 finite training sets, or (for G&C metrics) with fewer than 10 accepted networks in any training
 set, makes the statistic NaN, hence the verdict inconclusive.
 
+SA-8 ("SGD beats G&C in every cell") has a one-sided support rule and an any-cell refute rule (spec: supported
+if the smallest cell's CI lies above 0, refuted if *any* cell's CI lies below 0). One statistic encodes both
+(:meth:`View.beats_everywhere`): s = min over cells of the mean gap when that minimum is >= 0 (the support
+side, unchanged), and otherwise s = min(0, min over cells of U_c), where U_c is cell c's upper Bonferroni
+bound, mean_c + t_{R_c - 1, 1 - 0.025 / C} * sd_c / sqrt(R_c) over its R_c training sets and the C cells
+(the cell's two-sided 95% Bonferroni CI is below 0 iff U_c < 0). So s < 0 only in a resample where some
+single cell's corrected CI lies below 0, and the refute region Below(0) needs that in more than the upper
+tail of resamples (conservative: the bootstrap spread comes on top of the per-cell bound). The minimum of
+many noisy cell means is biased low, so a min_gap CI below 0 alone would refute too easily. Support is
+unchanged: s and min_gap agree wherever either is > 0, so every percentile above 0 and hence a CI above 0
+is identical; only resamples with min_gap < 0 move, towards 0, which can only lower the bootstrap SE.
+
 The engine calls these functions once per bootstrap resample (about 2000 times per claim), so the row
 plans are cached per case list and each metric is read from the table once per call (:class:`View`).
 """
 
 from __future__ import annotations
 
+import warnings
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
+from scipy import stats as sps
 
 from redshift import Case, Table
 from suites.sgd_vs_architecture.config import SWEEP
@@ -116,6 +131,35 @@ class View:
             return float("nan")
         with np.errstate(all="ignore"):
             return float(np.min(np.nanmean(self.values(better) - self.values(worse), axis=1)))
+
+    def beats_everywhere(self, better: str, worse: str, alpha: float = 0.05) -> float:
+        """SA-8: min_gap when it is >= 0 (support side); otherwise min(0, min over cells of the cell's upper
+        Bonferroni bound), below 0 only when some cell's corrected CI is below 0 (module docstring)."""
+        gap = self.min_gap(better, worse)
+        if not np.isfinite(gap) or gap >= 0:
+            return gap
+        bounds = cell_upper_bounds(self.values(better) - self.values(worse), alpha)
+        return min(0.0, float(np.min(bounds)))
+
+
+@lru_cache(maxsize=None)
+def _t_quantile(df: int, q: float) -> float:
+    return float(sps.t.ppf(q, df))
+
+
+def cell_upper_bounds(diff: np.ndarray, alpha: float = 0.05) -> np.ndarray:
+    """Per row (cell) of diff (C, R): the upper end of its two-sided (1 - alpha) t CI, Bonferroni-corrected
+    over the C rows (alpha / C each); +inf for a cell with fewer than 2 finite values (never confident)."""
+    finite = np.isfinite(diff)
+    n = finite.sum(axis=1)
+    q = 1.0 - alpha / (2 * diff.shape[0])
+    out = np.full(diff.shape[0], np.inf)
+    with np.errstate(all="ignore"), warnings.catch_warnings():  # a cell with < 2 sets is handled below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean, sd = np.nanmean(diff, axis=1), np.nanstd(diff, axis=1, ddof=1)
+    for c in np.flatnonzero(n >= 2):
+        out[c] = mean[c] + _t_quantile(int(n[c]) - 1, q) * sd[c] / np.sqrt(n[c])
+    return out
 
 
 def trainable_width_effect(table: Table) -> float:

@@ -132,3 +132,72 @@ def test_names_and_shapes():
     assert parse_pair("3v5") == ("digits", (3, 5)) and parse_pair("cifar10-2v8") == ("cifar10", (2, 8))
     assert hidden_widths("mlppaper", 2) == (16, 8, 4, 2) and hidden_widths("depthpaper", 3) == (16, 8, 4)
     assert build_arch("mlp1", 8, "mnist").shapes[0] == (8, 196)
+
+
+def _sa8_table(gaps, sd=1.0, reps=10, seed=0):
+    """One cell per entry of gaps: acc_sgd - acc_gc = gap + N(0, sd) per training set, 50 accepted."""
+    rng = np.random.default_rng(seed)
+    cases = [Case("mlp", {"arch": "mlp1", "size": 8 * (i + 1), "n": 4, "pair": "3v5"}) for i in range(len(gaps))]
+    gc = 60.0 + rng.normal(0, 2.0, (len(cases), reps))
+    sgd = gc + np.asarray(gaps, dtype=float)[:, None] + rng.normal(0, sd, (len(cases), reps))
+    return Table(cases, {"acc_sgd": sgd, "acc_gc": gc, "gc_accepted": np.full((len(cases), reps), 50.0)})
+
+
+def _sa8_verdict(table, statistic=None):
+    import dataclasses
+
+    from redshift.claims import assess, verdicts
+    from suites.sgd_vs_architecture.claims import MAIN_CLAIMS
+
+    claim = dataclasses.replace(next(c for c in MAIN_CLAIMS if c.id == "SA-8"), n_resamples=500)
+    if statistic is not None:
+        claim = dataclasses.replace(claim, statistic=statistic)
+    return verdicts([assess(claim, table, np.random.default_rng(1))], family_size=1)[0]
+
+
+def test_sa8_all_cells_clearly_positive_is_supported_as_min_gap():
+    """Support side: the statistic is the plain minimum gap, and SA-8 is supported."""
+    t = _sa8_table([5.0] * 12)
+    v = View(t)
+    assert v.beats_everywhere("acc_sgd", "acc_gc") == v.min_gap("acc_sgd", "acc_gc") > 3.0
+    assert _sa8_verdict(t).status == "supported"
+
+
+def test_sa8_one_cell_clearly_negative_is_refuted():
+    """One cell 5 points below (its Bonferroni CI below 0): refuted, effect = that cell's upper bound < 0."""
+    t = _sa8_table([5.0] * 11 + [-5.0])
+    from suites.sgd_vs_architecture.effects import cell_upper_bounds
+
+    bounds = cell_upper_bounds(t.values("acc_sgd") - t.values("acc_gc"))
+    assert bounds[-1] < 0 < bounds[:-1].min()
+    assert View(t).beats_everywhere("acc_sgd", "acc_gc") == pytest.approx(bounds[-1])
+    verdict = _sa8_verdict(t)
+    assert verdict.status == "refuted" and verdict.ci_high < 0
+
+
+def test_sa8_noisy_negative_minimum_is_not_refuted():
+    """No true gap in 24 cells: the minimum cell mean is below 0 by noise alone (and the plain minimum's
+    CI lies below 0, the old refute), but every cell's Bonferroni CI straddles 0, so SA-8 is not refuted."""
+    from redshift import Custom
+    from suites.sgd_vs_architecture.effects import cell_upper_bounds
+
+    t = _sa8_table([0.0] * 24)
+    diff = t.values("acc_sgd") - t.values("acc_gc")
+    assert View(t).min_gap("acc_sgd", "acc_gc") < 0 < cell_upper_bounds(diff).min()
+    assert cell_upper_bounds(-diff).min() > 0  # every cell's corrected CI also reaches above 0
+    assert View(t).beats_everywhere("acc_sgd", "acc_gc") == 0.0
+    assert _sa8_verdict(t).status == "inconclusive"
+    old = _sa8_verdict(t, Custom(lambda x: View(x).min_gap("acc_sgd", "acc_gc"), ("acc_sgd", "acc_gc"), "min"))
+    assert old.ci_high < 0  # what the plain minimum would have refuted
+
+
+def test_cell_upper_bounds_bonferroni_t():
+    """U_c = mean + t_{R-1, 1 - 0.025 / C} sd / sqrt(R); a cell with under 2 finite sets gets +inf."""
+    from scipy import stats as sps
+
+    from suites.sgd_vs_architecture.effects import cell_upper_bounds
+
+    diff = np.array([[1.0, 2.0, 3.0, 4.0], [np.nan, np.nan, np.nan, 1.0]])
+    q = sps.t.ppf(1 - 0.025 / 2, 3)
+    assert cell_upper_bounds(diff)[0] == pytest.approx(2.5 + q * np.std(diff[0], ddof=1) / 2)
+    assert cell_upper_bounds(diff)[1] == np.inf
