@@ -1,9 +1,9 @@
 """Claims GC-1..GC-20 of the grokking_corrupted spec (section 4), as data: conditions and their signed margin.
 
 Each claim's statistic is suites.grokking_corrupted.margins.Conditions over its spec conditions (Bound: lb/ub of a
-replicate mean; Point: a full-data condition), decided by Rule(Above(0), refute=Below(0)); the effect a verdict
-reports is the tightest margin, not the spec's named effect (the named effects are record metrics, listed in each
-claim's description).
+replicate mean; RankTrend: a rank correlation along a case axis, with bootstrap CI and permutation p; Point: a
+full-data condition), decided by Rule(Above(0), refute=Below(0)); the effect a verdict reports is the tightest
+margin, not the spec's named effect (the named effects are record metrics, listed in each claim's description).
 """
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import math
 import numpy as np
 
 from redshift import Claim, Table
-from redshift.stats import rank_correlation
-from suites.grokking_corrupted.margins import RULE, Bound, Conditions, Point, minus, per_rep
+from suites.grokking_corrupted.margins import RULE, Bound, Conditions, Point, RankTrend, minus, per_rep
 
 FB = "fullbatch"
 LADDER = (0.0, 5.0, 15.0, 20.0)
@@ -65,13 +64,13 @@ def ladder_drops(table: Table) -> float | None:
     return float(np.mean((np.diff(rho, axis=0) <= -2).any(0)))
 
 
-def ladder_kendall(table: Table) -> float | None:
-    """Kendall tau_b of rho with lambda over the pooled cells that have a rho (Confusion has none) (GC-9 effect)."""
+def ladder_points(table: Table) -> tuple[np.ndarray, np.ndarray] | None:
+    """(lambda levels (4,), rho (4, R)) for GC-9's Kendall tau_b condition (RankTrend); Confusion cells (NaN) are left
+    out of the correlation; a missing replicate (one-replicate budget) makes every cell NaN (not evidence)."""
     rho = _ladder(table)
-    if rho is None or _missing(table):
-        return None if rho is None else math.nan
-    x = np.repeat(np.array(LADDER), rho.shape[1])
-    return rank_correlation(x, rho.reshape(-1), method="kendall")
+    if rho is None:
+        return None
+    return np.array(LADDER), (np.full(rho.shape, math.nan) if _missing(table) else rho)
 
 
 def max_of(metric: str, **where):
@@ -161,8 +160,8 @@ CLAIMS_FULLBATCH = (
     _claim("GC-9", "The weight-decay phase ladder is monotone: Coexistence, Partial, Full, Forgetting",
            "Doshi et al. 2024 Fig. 1, App. E",
            [Point(ladder_violations, "<=", 0.0), Bound(ladder_span, ">=", 2.0, scale=4.0),
-            Point(ladder_kendall, ">=", 0.7)],
-           [Point(ladder_drops, ">", 0.5), Point(ladder_kendall, "<=", 0.0)],
+            RankTrend(ladder_points, ">=", 0.7, method="kendall")],
+           [Point(ladder_drops, ">", 0.5), RankTrend(ladder_points, "<=", 0.0, method="kendall")],
            ("rho", "a_test"), {"family": "ladder"}, "standard",
            "margin of all replicates monotone, span >= 2 ranks (/4), Kendall tau_b >= 0.7"),
     _claim("GC-10", "Strong weight decay lands on the clean-label ceiling A_FI", "Doshi et al. 2024 Fig. 1, App. C; D8",

@@ -9,7 +9,7 @@ import numpy as np
 from redshift import Table
 from redshift.stats import rank_correlation
 from suites.grokking_corrupted.claims import BN, C0, C5, C15, D3, D6, TWIN, _claim, m, mean_point
-from suites.grokking_corrupted.margins import Bound, Point, mapped, minus
+from suites.grokking_corrupted.margins import Bound, Point, RankTrend, mapped, minus
 
 Y15, Y5 = {"family": "dynamics", "wd": 15.0}, {"family": "dynamics", "wd": 5.0}
 LAG_SCALE = 100.0  # Lambda margins in units of 100 steps
@@ -33,6 +33,20 @@ def rank_trend(metric: str, axis: str, min_cases: int = 2, **where):
             return math.nan
         x = np.repeat([float(c[axis]) for c in cases], vals.shape[1])
         return rank_correlation(x, vals.reshape(-1))
+    return q
+
+
+def rank_points(metric: str, axis: str, min_cases: int = 2, **where):
+    """(levels of case parameter ``axis`` (K,), ``metric`` (K, R)) over the matching cases, for a RankTrend condition;
+    None (not run) with fewer than ``min_cases`` matching cases, all NaN (not evidence) when a value is missing."""
+    def q(table: Table) -> tuple[np.ndarray, np.ndarray] | None:
+        cases = table.cases(**where)
+        if len(cases) < min_cases:
+            return None
+        vals = table.values(metric, **where) if metric in table.metrics else np.full((len(cases), 1), math.nan)
+        if not np.isfinite(vals).all():
+            vals = np.full(vals.shape, math.nan)
+        return np.array([float(c[axis]) for c in cases]), vals
     return q
 
 
@@ -64,9 +78,9 @@ CLAIMS_DYNAMICS = (
            ("a_train", "a_test", "ipr_mean"), {"family": ("common", "dropout"), "wd": 0.0}, "standard",
            "margin of A_train(q0) - A_train(q0.6) >= 0.1, adjacent steps > 0, A_test(0.6) >= 0.85, IPR gain >= 0.1"),
     _claim("GC-17", "More data brings generalisation; little data, memorisation", "Doshi et al. 2024 phase diagrams",
-           [Point(rank_trend("a_test", "alpha", family="alpha"), ">=", 0.7),
+           [RankTrend(rank_points("a_test", "alpha", family="alpha"), ">=", 0.7),
             Bound(minus(m("a_test", family="alpha", alpha=0.9), m("a_test", family="alpha", alpha=0.5)), ">=", 0.5)],
-           [Point(rank_trend("a_test", "alpha", family="alpha"), "<=", 0.0),
+           [RankTrend(rank_points("a_test", "alpha", family="alpha"), "<=", 0.0),
             Bound(minus(m("a_test", family="alpha", alpha=0.9), m("a_test", family="alpha", alpha=0.5)), "<", 0.0)],
            ("a_test",), {"family": "alpha"}, "standard", "margin of Spearman(alpha, A_test) >= 0.7, contrast >= 0.5"),
     _claim("GC-18", "More corruption brings memorisation", "Doshi et al. 2024 phase diagrams",

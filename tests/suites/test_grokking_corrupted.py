@@ -11,12 +11,13 @@ import torch
 from redshift import Case, Claim, Table
 from redshift.claims import assess, verdicts
 from redshift.runner import frame_of
+from redshift.stats import rank_correlation
 from redshift.suite import Context
 from suites.grokking_corrupted import SUITE
 from suites.grokking_corrupted.claims import CLAIMS_FULLBATCH
 from suites.grokking_corrupted.config import SMOKE
 from suites.grokking_corrupted.figures import figures
-from suites.grokking_corrupted.margins import RULE, Bound, Conditions, Point, per_rep
+from suites.grokking_corrupted.margins import RULE, Bound, Conditions, Point, RankTrend, _kendall_rows, per_rep
 from suites.grokking_corrupted.protocol import plan
 from suites.grokking_corrupted.records import dynamics
 
@@ -125,13 +126,80 @@ def _ladder_table(rho):
     return Table(cases, {"rho": rho, "a_test": np.ones_like(rho)})
 
 
-def test_gc9_ladder_gates_on_monotonicity_and_does_not_support_reversals():
+def test_gc9_ladder_gates_on_monotonicity_and_refutes_reversals():
     """GC-9: a monotone ladder with a varying span passes its gates and is supported at 6 replicates; a reversed
-    ladder (4, 3, 1, 0) is not supported, and since its refute conditions here are point conditions (Kendall
-    tau <= 0) without a p-value of their own, it is inconclusive rather than refuted."""
+    ladder (4, 3, 1, 0) is refuted by the permutation p-value of Kendall tau_b <= 0."""
     claim = next(c for c in CLAIMS_FULLBATCH if c.id == "GC-9")
     rng = np.random.default_rng(0)
     good = _ladder_table([[1, 1, 0, 1, 1, 1], [2, 2, 1, 2, 2, 2], [3, 3, 3, 3, 3, 3], [4, 4, 4, 4, 3, 4]])
-    bad = _ladder_table([[4] * 6, [3] * 6, [1] * 6, [0] * 6])  # point conditions only: the sign floor needs n = 6
+    bad = _ladder_table([[4] * 6, [3] * 6, [1] * 6, [0] * 6])
     assert verdicts([assess(claim, good, rng)])[0].status == "supported"
-    assert verdicts([assess(claim, bad, rng)])[0].status == "inconclusive"
+    assert verdicts([assess(claim, bad, rng)])[0].status == "refuted"
+
+
+LEVELS = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+
+
+def _trend_table(vals):
+    """Cases along an ordered axis ``lam`` with values (5, R) of metric ``a``."""
+    vals = np.asarray(vals, dtype=float)
+    cases = [Case("fullbatch", {"family": "trend", "lam": float(v)}) for v in LEVELS]
+    return Table(cases, {"a": vals})
+
+
+def _trend(table):
+    return LEVELS, table.values("a", family="trend")
+
+
+def _trend_status(table, method):
+    sup = [RankTrend(_trend, ">=", 0.7, method=method)]
+    ref = [RankTrend(_trend, "<=", 0.0, method=method)]
+    return _status(sup, ref, table)
+
+
+@pytest.mark.parametrize("method", ["kendall", "spearman"])
+def test_rank_trend_monotone_reversed_and_flat(method):
+    """A monotone ladder over 6 replicates: tau/rho = 1, the permutation p of the refute side is small, supported;
+    the reversed ladder is refuted by its permutation p; a flat, noisy table is inconclusive."""
+    rng = np.random.default_rng(1)
+    up = LEVELS[:, None] + 0.05 * rng.standard_normal((5, 6))  # strictly monotone in every replicate
+    rng_c = np.random.default_rng(0)
+    margin, lo, hi, p, n = RankTrend(_trend, "<=", 0.0, method=method).evaluate(_trend_table(up), rng_c, 500)
+    assert n == 6 and margin < -0.9 and p == 1.0  # the refute side does not hold
+    margin, lo, hi, p, n = RankTrend(_trend, ">=", 0.0, method=method).evaluate(_trend_table(up), rng_c, 500)
+    assert lo > 0.9 and p < 0.01  # the permutation p against 0 is small
+    margin, lo, hi, p, n = RankTrend(_trend, ">=", 0.7, method=method).evaluate(_trend_table(up), rng_c, 500)
+    assert lo > 0.2 and p < 0.01  # the bootstrap CI clears 0.7; bootstrap-t p
+    assert _trend_status(_trend_table(up), method).status == "supported"
+    margin, lo, hi, p, n = RankTrend(_trend, "<=", 0.0, method=method).evaluate(_trend_table(up[::-1]), rng_c, 500)
+    assert lo > 0.9 and p < 0.01  # reversed: tau/rho <= 0 holds, with a real permutation p-value
+    assert _trend_status(_trend_table(up[::-1]), method).status == "refuted"
+    flat = _trend_table(0.5 + rng.standard_normal((5, 6)))
+    assert _trend_status(flat, method).status == "inconclusive"
+
+
+def test_rank_trend_without_spread_gets_the_sign_floor():
+    """Identical replicates: tau_b = 1 exactly, a degenerate CI, so the engine's sign floor decides (n = 4: 0.125)."""
+    same = _trend_table(np.repeat(LEVELS[:, None], 4, axis=1))
+    v = _trend_status(same, "kendall")
+    assert v.ci_low == v.ci_high == pytest.approx(0.3) and v.status == "inconclusive" and v.p_value == 0.125
+
+
+def test_rank_trend_is_not_evidence_without_replicates_or_values():
+    """One replicate, or a NaN table, makes the condition NaN; absent cases make an optional one skipped."""
+    rng = np.random.default_rng(0)
+    one = RankTrend(lambda t: (LEVELS, LEVELS[:, None]), ">=", 0.7, method="kendall")
+    assert math.isnan(one.evaluate(_trend_table(LEVELS[:, None]), rng, 100)[0])
+    nan = RankTrend(lambda t: (LEVELS, np.full((5, 4), np.nan)), ">=", 0.7)
+    assert math.isnan(nan.evaluate(_trend_table(np.zeros((5, 4))), rng, 100)[0])
+    assert RankTrend(lambda t: None, ">=", 0.7, optional=True).evaluate(_trend_table(np.zeros((5, 4))), rng, 100) is None
+
+
+def test_vectorised_kendall_matches_scipy_with_ties_and_nan():
+    rng = np.random.default_rng(3)
+    x = np.repeat(np.arange(4.0), 5)
+    ys = rng.integers(0, 4, size=(20, 20)).astype(float)
+    ys[rng.random(ys.shape) < 0.1] = np.nan
+    got = _kendall_rows(x, ys)
+    want = np.array([rank_correlation(x, y, method="kendall") for y in ys])
+    np.testing.assert_allclose(got, want, equal_nan=True)
