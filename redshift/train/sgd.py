@@ -14,7 +14,7 @@ exactly 100% training accuracy are kept (the selection, reported as the fit frac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -47,36 +47,82 @@ def epoch_orders(p: int, n: int, epochs: int, generator: torch.Generator) -> tor
 
 
 def _batch_loss(arch: Architecture, weights: Weights, xb: torch.Tensor, yb: torch.Tensor,
-                reduction: str) -> torch.Tensor:
-    """Sum over models of each model's batch loss; xb: (P, B, ...), yb: (P, B)."""
+                reduction: str, valid: torch.Tensor | None = None) -> torch.Tensor:
+    """Sum over models of each model's batch loss; xb: (P, B, ...), yb: (P, B); valid (P, B) optional:
+    only those entries count (the sum, or the mean over a model's valid entries)."""
     logits = arch.forward(weights, xb)  # (P, B, 2)
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1), reduction="none")
     ce = ce.reshape(yb.shape)  # (P, B)
-    per_model = ce.sum(-1) if reduction == "sum" else ce.mean(-1)  # (P,)
+    if valid is None:
+        per_model = ce.sum(-1) if reduction == "sum" else ce.mean(-1)  # (P,)
+    else:
+        per_model = torch.where(valid, ce, torch.zeros_like(ce)).sum(-1)
+        if reduction == "mean":
+            per_model = per_model / valid.sum(-1).clamp(min=1)
     return per_model.sum()
 
 
+def pad_orders(orders: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Concatenate per-group orders (epochs, P_g, n_g) along models into (epochs, P, max n_g), padding
+    each model's order with index 0 after its own n_g samples (the padding is never trained on)."""
+    n_max = max(o.shape[-1] for o in orders)
+    return torch.cat([F.pad(o, (0, n_max - o.shape[-1])) for o in orders], dim=1)
+
+
 def train_sgd(arch: Architecture, init: Weights, x: torch.Tensor, y: torch.Tensor, cfg: SGDConfig,
-              orders: torch.Tensor) -> Weights:
+              orders: torch.Tensor, sizes: torch.Tensor | None = None) -> Weights:
     """Train P models from ``init`` (layer l: (P, *shape_l)) on x (P, n, ...), y (P, n).
 
     ``orders`` (epochs, P, n) gives each model's sample order per epoch (see :func:`epoch_orders`); the
     batches of an epoch are consecutive slices of it (the last one shorter if B does not divide n).
+    ``sizes`` (P,) optional: model p trains on its first sizes[p] samples only (x, y, orders padded to n
+    beyond them, see :func:`pad_orders`), with its own batch size ``cfg.batch_for(sizes[p])``. Every epoch
+    runs as many steps as the model with the most batches; a model's steps beyond its own batches are
+    masked (no update, no momentum change), so each model gets exactly the updates it gets trained alone.
     Loops over steps only. Returns the trained weights (detached).
     """
     weights = [w.detach().clone().requires_grad_(True) for w in init]
     bufs: list[torch.Tensor | None] = [None] * len(weights)
-    n, bsz = x.shape[1], cfg.batch_for(x.shape[1])
-    rows = torch.arange(x.shape[0], device=x.device)[:, None]  # (P, 1)
+    p, n = x.shape[0], x.shape[1]
+    if sizes is None:
+        sizes = torch.full((p,), n, dtype=torch.long, device=x.device)
+    sizes_l = [int(v) for v in sizes.tolist()]
+    if max(sizes_l) > n or min(sizes_l) < 1:
+        raise ValueError(f"sizes must lie in 1..{n}")
+    dev = x.device
+    bsz = torch.tensor([cfg.batch_for(v) for v in sizes_l], dtype=torch.long, device=dev)  # (P,)
+    sz = torch.as_tensor(sizes_l, dtype=torch.long, device=dev)
+    steps = [-(-v // cfg.batch_for(v)) for v in sizes_l]  # batches per epoch of each model
+    b_max, k_max = int(bsz.max()), max(steps)
+    uniform = min(sizes_l) == n  # every model uses all n samples (and so one batch size): no masking
+    rows = torch.arange(p, device=dev)[:, None]  # (P, 1)
+    col = torch.arange(b_max, device=dev)[None, :]  # (1, B)
     for order in orders:  # (P, n) one epoch
-        for lo in range(0, n, bsz):
-            idx = order[:, lo:lo + bsz]  # (P, B)
-            loss = _batch_loss(arch, weights, x[rows, idx], y[rows, idx], cfg.reduction)
+        for j in range(k_max):
+            if uniform:
+                lo = j * b_max
+                idx, valid, live = order[:, lo:lo + b_max], None, None
+            else:
+                pos = j * bsz[:, None] + col  # (P, B) positions in each model's order
+                valid = (col < bsz[:, None]) & (pos < sz[:, None])  # (P, B) real samples of this step
+                idx = order.gather(1, pos.clamp(max=n - 1))
+                live = valid.any(-1)  # (P,) models with a real batch at step j
+            loss = _batch_loss(arch, weights, x[rows, idx], y[rows, idx], cfg.reduction, valid)
             grads = torch.autograd.grad(loss, weights)
             with torch.no_grad():
                 for i, (w, g) in enumerate(zip(weights, grads)):
                     if cfg.momentum:
-                        bufs[i] = g if bufs[i] is None else cfg.momentum * bufs[i] + g
-                        g = bufs[i]
-                    w -= cfg.lr * g
+                        new = g if bufs[i] is None else cfg.momentum * bufs[i] + g
+                        if live is not None and bufs[i] is not None:
+                            new = torch.where(_expand(live, new), new, bufs[i])
+                        bufs[i] = g = new  # a model's first real step is at j = 0, so bufs start right
+                    if live is None:
+                        w -= cfg.lr * g
+                    else:
+                        w.copy_(torch.where(_expand(live, w), w - cfg.lr * g, w))
     return [w.detach() for w in weights]
+
+
+def _expand(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """(P,) mask viewed as (P, 1, ..., 1) to broadcast against ``like`` (P, ...)."""
+    return mask.reshape(mask.shape + (1,) * (like.dim() - 1))

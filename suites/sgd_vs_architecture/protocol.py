@@ -3,8 +3,8 @@
 Batching: the training sets of every pair of one dataset are rows of one population (S = pairs x
 replicates). For one architecture, G&C samples all S sets in one tensor program per batch and walks up the
 nested sizes n, re-checking the networks accepted at the previous size first (spec D4); SGD trains all
-S x R models of an (architecture, n) cell as one batched model (spec D6). Loops run over architectures,
-sizes, batches and steps only.
+S x R models of every n of an architecture as one batched model (spec section 3, D6). Loops run over
+architectures, sizes, batches and steps only.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from redshift.data.digits import NestedSets, Pool, digits_pool, nested_sets
 from redshift.data.vision import vision_pool
 from redshift.nets.bias_free import Architecture, kaiming_uniform, masked_accuracy
 from redshift.train.guess_check import GCResult, fit_mask, guess_check, recheck
-from redshift.train.sgd import epoch_orders, train_sgd
+from redshift.train.sgd import epoch_orders, pad_orders, train_sgd
 from redshift.threads import torch_threads as threads
 from suites.sgd_vs_architecture.config import Config, build_arch, layout, parse_pair
 from suites.sgd_vs_architecture.margins import lipschitz_normalised_loss, weight_normalised_loss
@@ -91,24 +91,45 @@ def _margins(prefix: str, arch: Architecture, w: list, owner: torch.Tensor, sets
 def run_sgd(arch: Architecture, sets: NestedSets, n: int, cfg: Config,
             gen: torch.Generator) -> dict[str, torch.Tensor]:
     """All S x R SGD runs of one (architecture, n) cell as one batched model (spec D6, D7)."""
-    x, y = sets.train(n)  # (S, n, ...), (S, n)
+    return run_sgd_sizes(arch, sets, [n], cfg, [gen])[n]
+
+
+def run_sgd_sizes(arch: Architecture, sets: NestedSets, ns: Sequence[int], cfg: Config,
+                  gens: Sequence[torch.Generator]) -> dict[int, dict[str, torch.Tensor]]:
+    """The S x R SGD runs of every (architecture, n) cell, all n in one batched model (spec section 3,
+    D6, D7): the cells of one architecture share a network shape, so the models of size n train on the
+    first n samples of the largest set, their orders padded and their steps beyond their own batches
+    masked (see :func:`train_sgd`). Cell n draws its init and then its epoch orders from gens[i] exactly
+    as when trained alone, so the numbers do not depend on which sizes train together."""
+    x, y = sets.train(max(ns))  # (S, n_max, ...), (S, n_max); the set of size n is its prefix
     s, r = x.shape[0], cfg.sgd_models
     owner = torch.arange(s, device=x.device).repeat_interleave(r)  # (S*R,)
-    init = kaiming_uniform(arch.shapes, (s * r,), gen)
-    w = train_sgd(arch, init, x[owner], y[owner], cfg.sgd, epoch_orders(s * r, n, cfg.sgd.epochs, gen))
-    fits, _ = fit_mask(arch.forward(w, x[owner]), y[owner])  # (S*R,) exact fit, the paper's selection
-    acc = masked_accuracy(arch, w, sets.pool.x, sets.pool.y, sets.test_mask(n)[owner])
-    out = {"acc_sgd": 100 * per_set_mean(acc[fits], owner[fits], s),
-           "acc_sgd_all": 100 * per_set_mean(acc, owner, s),
-           "sgd_fit_fraction": per_set_mean(fits.double(), owner, s)}
-    if cfg.margin_nets:
-        out |= _margins("sgd", arch, [wl[fits] for wl in w], owner[fits], sets, n, cfg.margin_nets)
+    inits, orders = [], []
+    for n, gen in zip(ns, gens):
+        inits.append(kaiming_uniform(arch.shapes, (s * r,), gen))
+        orders.append(epoch_orders(s * r, n, cfg.sgd.epochs, gen))
+    init = [torch.cat(layer) for layer in zip(*inits)]
+    sizes = torch.tensor(ns, device=x.device).repeat_interleave(s * r)  # (len(ns)*S*R,)
+    xs, ys = x[owner].repeat(len(ns), *[1] * (x.dim() - 1)), y[owner].repeat(len(ns), 1)
+    w_all = train_sgd(arch, init, xs, ys, cfg.sgd, pad_orders(orders), sizes=sizes)
+    out = {}
+    for i, n in enumerate(ns):
+        w = [wl[i * s * r:(i + 1) * s * r] for wl in w_all]
+        xn, yn = x[owner, :n], y[owner, :n]
+        fits, _ = fit_mask(arch.forward(w, xn), yn)  # (S*R,) exact fit, the paper's selection
+        acc = masked_accuracy(arch, w, sets.pool.x, sets.pool.y, sets.test_mask(n)[owner])
+        out[n] = {"acc_sgd": 100 * per_set_mean(acc[fits], owner[fits], s),
+                  "acc_sgd_all": 100 * per_set_mean(acc, owner, s),
+                  "sgd_fit_fraction": per_set_mean(fits.double(), owner, s)}
+        if cfg.margin_nets:
+            out[n] |= _margins("sgd", arch, [wl[fits] for wl in w], owner[fits], sets, n, cfg.margin_nets)
     return out
 
 
 def run_chain(arch: Architecture, sets: NestedSets, ns: Sequence[int], cfg: Config, ctx: Context,
               key: dict) -> dict[int, dict[str, torch.Tensor]]:
-    """G&C up the nested sizes with re-checks, and SGD, for one architecture: n -> metric -> (S,)."""
+    """G&C up the nested sizes with re-checks, and SGD of all sizes in one batched model, for one
+    architecture: n -> metric -> (S,)."""
     gen = ctx.generator(Case("guess_check", key), 0)
     prev, out = None, {}
     for n in ns:
@@ -120,7 +141,9 @@ def run_chain(arch: Architecture, sets: NestedSets, ns: Sequence[int], cfg: Conf
         out[n] = _gc_metrics(arch, prev, start, time.perf_counter() - t0, sets, n)
         if cfg.margin_nets:
             out[n] |= _margins("gc", arch, prev.weights, prev.owner, sets, n, cfg.margin_nets)
-        out[n] |= run_sgd(arch, sets, n, cfg, ctx.generator(Case("sgd", {**key, "n": n}), 0))
+    sgd = run_sgd_sizes(arch, sets, ns, cfg, [ctx.generator(Case("sgd", {**key, "n": n}), 0) for n in ns])
+    for n in ns:
+        out[n] |= sgd[n]
         ctx.progress(1)
     return out
 

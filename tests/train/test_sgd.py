@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from redshift.nets.bias_free import MLP, kaiming_bounds, kaiming_uniform
-from redshift.train.sgd import SGDConfig, epoch_orders, train_sgd
+from redshift.train.sgd import SGDConfig, epoch_orders, pad_orders, train_sgd
 
 
 def _single_model_reference(arch, init, x, y, cfg, orders):
@@ -42,6 +42,31 @@ def test_batched_equals_single_model():
             ref = _single_model_reference(arch, [w[p] for w in init], x[p], y[p], cfg, orders[:, p])
             for a, b in zip(out, ref):
                 torch.testing.assert_close(a[p], b, rtol=1e-5, atol=1e-6)
+
+
+def test_mixed_sizes_equal_each_size_alone():
+    """Models of sizes n = 2, 3, 4, 7, 8 (batch sizes 1, 1, 2, 2, 2: different step counts, a short last
+    batch) trained in one call, orders padded, equal each size trained alone, also with momentum and mean
+    reduction; the padded steps leave a model's weights (and momentum) untouched."""
+    g = torch.Generator().manual_seed(3)
+    arch, ns, per, n_max = MLP(4, (8, 3)), (2, 3, 4, 7, 8), 3, 8
+    x, y = torch.randn(per, n_max, 4, generator=g), torch.randint(0, 2, (per, n_max), generator=g)
+    for cfg in (SGDConfig(epochs=4), SGDConfig(epochs=3, momentum=0.9, reduction="mean", lr=0.05),
+                SGDConfig(epochs=3, batch_size=3)):
+        inits = [kaiming_uniform(arch.shapes, (per,), g) for _ in ns]
+        orders = [epoch_orders(per, n, cfg.epochs, g) for n in ns]
+        sizes = torch.tensor(ns).repeat_interleave(per)
+        mixed = train_sgd(arch, [torch.cat(layer) for layer in zip(*inits)], x.repeat(len(ns), 1, 1),
+                          y.repeat(len(ns), 1), cfg, pad_orders(orders), sizes=sizes)
+        for i, n in enumerate(ns):
+            alone = train_sgd(arch, inits[i], x[:, :n], y[:, :n], cfg, orders[i])
+            for a, b in zip(mixed, alone):
+                torch.testing.assert_close(a[i * per:(i + 1) * per], b, rtol=1e-5, atol=1e-6)
+            if cfg.batch_size is None and cfg.momentum == 0 and cfg.reduction == "sum":
+                ref = _single_model_reference(arch, [w[0] for w in inits[i]], x[0, :n], y[0, :n], cfg,
+                                              orders[i][:, 0])
+                for a, b in zip(mixed, ref):
+                    torch.testing.assert_close(a[i * per], b, rtol=1e-5, atol=1e-6)
 
 
 def test_summed_loss_equals_mean_at_double_lr():
