@@ -24,7 +24,7 @@ from redshift.nets import quadratic as qn
 from redshift.train import grokking as gk
 from suites.grokking_corrupted.config import BatchNormConfig, CaseSpec, FullBatchConfig
 from suites.grokking_corrupted.figures import write_dynamics
-from suites.grokking_corrupted.records import ACCURACIES, case_values, dynamics_frame, pruning_values
+from suites.grokking_corrupted.records import ACCURACIES, dynamics_frame, horizon_values, pruning_values
 
 SUITE = "grokking_corrupted"
 
@@ -126,11 +126,14 @@ def measure_fullbatch(cases: Sequence[Case], ctx: Context) -> Iterator[Record]:
         with threads(cfg.threads):
             splits, final, history = train_chunk(chunk, cfg, ctx.device)
             pruned = pruning_values(chunk, splits, final, cfg, ctx.device)
-            full = torch.nanmean(neuron_ipr(final.U, final.V, final.W, _floor(final), "full"), dim=-1)  # (B,) D9
-            for i, net in enumerate(chunk):
-                for t in net.reads:
-                    at_end = pruned.get(i, {}) | {"ipr_full_mean": float(full[i])} if t == net.horizon else {}
-                    results[(net.model, net.replicate, t)] = case_values(history, i, t, net, splits[i]) | at_end
+            full = torch.nanmean(neuron_ipr(final.U, final.V, final.W, _floor(final), "full"), dim=-1).tolist()  # D9
+            for t in sorted({t for n in chunk for t in n.reads}):  # one batched evaluation per horizon
+                rows = [i for i, n in enumerate(chunk) if t in n.reads]
+                values = horizon_values(history, rows, t, [chunk[i] for i in rows], [splits[i] for i in rows])
+                for i, v in zip(rows, values):
+                    net = chunk[i]
+                    at_end = pruned.get(i, {}) | {"ipr_full_mean": full[i]} if t == net.horizon else {}
+                    results[(net.model, net.replicate, t)] = v | at_end
             curves.append(dynamics_frame(chunk, history))
         ctx.progress(sum(n.horizon for n in chunk))
     if curves:

@@ -67,6 +67,58 @@ def case_values(history: History, i: int, t: int, net, split: CorruptedSplit) ->
     return {k: (x if math.isfinite(x) else NAN) for k, x in v.items()}
 
 
+def first_steps(hit: torch.Tensor) -> torch.Tensor:
+    """Batched first_step: index of the first True of each row of a (B, L) bool history, NaN when censored."""
+    steps = torch.arange(hit.shape[-1], device=hit.device, dtype=torch.float64).expand_as(hit)
+    first = torch.where(hit, steps, math.inf).amin(dim=-1)
+    return torch.where(hit.any(dim=-1), first, NAN)
+
+
+def _nanmax(x: torch.Tensor) -> torch.Tensor:
+    """Row maxima of (B, L) over finite entries (-inf where a row has none)."""
+    return torch.where(torch.isfinite(x), x, -math.inf).amax(dim=-1)
+
+
+def horizon_values(history: History, rows: list[int], t: int, nets: list, splits: list[CorruptedSplit]
+                   ) -> list[dict[str, float]]:
+    """case_values of networks ``rows`` (with their nets and splits) at one horizon t, as one set of batched tensor
+    ops over the networks: D7 accuracies, MSE, IPR summaries, A_FI, phases, dynamics, collapse."""
+    ids = torch.tensor(rows, dtype=torch.long, device=history.curves["test"].device)
+    curves = {k: c[ids, :t + 1] for k, c in history.curves.items()}  # (B', t+1) each
+    cols = {("a_" + k if k in ACCURACIES else k): c[:, t] for k, c in curves.items()}  # (B',) float64 each
+    dev = ids.device
+    f64 = lambda xs: torch.tensor(xs, dtype=torch.float64, device=dev)  # noqa: E731
+    a_fi = f64([s.full_inversion_ceiling for s in splits])
+    peak = _nanmax(curves["test"])
+    code = classify(cols["a_train"], cols["a_test"], peak, f64([n.model[3] for n in nets]))
+    cols.update({"a_fi": a_fi, "fi_gap": cols["a_train"] - a_fi, "peak_test": peak, "phase": code.double(),
+                 "rho": ladder_index(code), "phase_inv": classify_by_inversion(cols["a_test"], cols["a_inv"],
+                                                                               code).double(),
+                 "n_train": f64([s.n_train for s in splits]), "n_noise": f64([s.n_noise for s in splits]),
+                 "inv_region": ((code == 2) | (code == 3)).double(), "forgetting": (code == 4).double()})
+    norm = curves["norm_sq"].sqrt()
+    cols["norm"], cols["collapse"] = norm[:, t], norm[:, t] / _nanmax(norm)
+    test, mem, train = curves["test"], curves["mem"], curves["train"]
+    seen = torch.isfinite(mem)
+    t_g50 = first_steps(test >= 0.5)
+    cols.update({"t_g50": t_g50, "delay": first_steps(test >= 0.99) - first_steps(train >= 0.99)})
+    mem_peak = _nanmax(mem)  # D13 events, kept only where corrupted examples were seen
+    t_pk = first_steps(mem == mem_peak[:, None])
+    final = mem[:, -1]
+    after = torch.arange(mem.shape[1], device=dev) > t_pk[:, None]
+    t_unl = first_steps(after & seen & (mem <= ((mem_peak + final) / 2)[:, None]))
+    events = {"mem_peak": mem_peak, "t_peak": t_pk, "unlearn": mem_peak - final, "t_unlearn": t_unl,
+              "lag": t_unl - t_g50}
+    names = [k for k in cols if k not in ("t_g50", "delay")] + ["t_g50", "mem_peak", "t_peak", "unlearn",
+                                                                  "t_unlearn", "lag", "delay"]
+    cols |= events
+    table = torch.stack([cols[k] for k in names], dim=1)  # (B', K)
+    table = torch.where(torch.isfinite(table), table, NAN).tolist()
+    has_events = seen.any(dim=-1).tolist()
+    drop = set(events)
+    return [{k: x for k, x in zip(names, row) if ok or k not in drop} for row, ok in zip(table, has_events)]
+
+
 def _accuracies(state: QuadraticState, keep: torch.Tensor, splits: list[CorruptedSplit],
                 chunk: int) -> dict[str, torch.Tensor]:
     """D7 accuracies of pruned copies: keep (B, K, N) -> dict of (B, K); forwards in chunks of networks."""

@@ -19,7 +19,9 @@ from suites.grokking_corrupted.config import SMOKE
 from suites.grokking_corrupted.figures import figures
 from suites.grokking_corrupted.margins import RULE, Bound, Conditions, Point, RankTrend, _kendall_rows, per_rep
 from suites.grokking_corrupted.protocol import plan
-from suites.grokking_corrupted.records import dynamics
+from redshift.data.modular import corrupted_split
+from redshift.train.grokking import History
+from suites.grokking_corrupted.records import case_values, dynamics, horizon_values
 
 R = 3
 CASE = Case("fullbatch", {"family": "ladder", "wd": 15.0, "q": 0.0})
@@ -100,6 +102,39 @@ def test_dynamics_events_on_a_hand_made_history():
     d = dynamics(test, mem, train)
     assert (d["t_g50"], d["mem_peak"], d["t_peak"], d["t_unlearn"], d["lag"]) == (3.0, 0.9, 2.0, 4.0, 1.0)
     assert d["unlearn"] == pytest.approx(0.8) and d["delay"] == 3.0
+
+
+def _random_population(b, steps, seed):
+    """A History of b networks with random checkpoint curves (NaN off-checkpoint, mem all NaN where xi = 0)."""
+    g = torch.Generator().manual_seed(seed)
+    history = History(b, steps)
+    nets, splits = [], []
+    for i in range(b):
+        xi = (0.0, 0.2, 0.35)[i % 3]
+        nets.append(dataclasses.make_dataclass("N", ["model"])((11, 16, 0.5, xi, 1.0, 0.0)))
+        splits.append(corrupted_split(11, 0.5, xi, 100 + i, "cpu"))
+    for step in range(steps + 1):
+        ids = torch.nonzero((torch.rand(b, generator=g) < 0.5) | (step in (7, 23, steps))).flatten()  # horizons read
+        u = lambda: torch.rand(ids.numel(), generator=g, dtype=torch.float64) ** 0.2  # noqa: E731  (near 1 often)
+        vals = {k: u() for k in ("train", "test", "clean", "mem", "inv", "mse_train", "ipr_mean", "norm_sq")}
+        vals["mem"] = torch.where(torch.tensor([nets[i].model[3] > 0 for i in ids.tolist()]), vals["mem"], math.nan)
+        vals["test"] = torch.where(torch.rand(ids.numel(), generator=g) < 0.3, 1.0, vals["test"])  # ties at the peak
+        history.record(step, ids, vals)
+    return history, nets, splits
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batched_horizon_values_equal_the_per_network_ones(seed):
+    """horizon_values over a random population equals case_values network by network, at every horizon: same keys
+    (D13 events absent without corrupted examples), bit-identical values, NaN where NaN."""
+    history, nets, splits = _random_population(9, 40, seed)
+    for t in (7, 23, 40):
+        rows = [0, 2, 3, 4, 5, 7, 8]
+        got = horizon_values(history, rows, t, [nets[i] for i in rows], [splits[i] for i in rows])
+        for i, g in zip(rows, got):
+            want = case_values(history, i, t, nets[i], splits[i])
+            assert list(g) == list(want)
+            assert all(g[k] == want[k] or (math.isnan(g[k]) and math.isnan(want[k])) for k in want), (i, t)
 
 
 def test_miniature_measure_yields_every_record_and_pictures(tmp_path):
