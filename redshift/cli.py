@@ -1,8 +1,9 @@
 """The ``redshift`` command: the only module that prints.
 
-Exit codes: 0 when every verdict is as its paper predicts or honestly undecided below its
-decisive budget; 1 when a claim is decided against the prediction, or is inconclusive at a budget
-where it is declared decisive; 2 on bad input (one line on stderr, nothing written); 3 on a crash.
+Exit codes: 0 when no verdict is decided against its paper's prediction; 1 when a claim is decided
+against the prediction (and, with ``--strict``, also when a claim is undecided at or above the budget
+where it is declared decisive: always reported, loudly, in the table and summary); 2 on bad input
+(one line on stderr, nothing written); 3 on a crash.
 """
 from __future__ import annotations
 
@@ -73,25 +74,45 @@ def verdict_table(rows: Sequence[dict], title: str) -> RichTable:
         table.add_column(col, **kw)
     for r in rows:
         style = STATUS_STYLE.get(r["status"], "")
-        table.add_row(r["claim"], r["statement"], f"[{style}]{r['status']}[/]", r["predicted"], _num(r["effect"]),
-                      f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]", str(r["n"]), f"{_num(r['seconds'], 2)}s")
+        flag = " [bold red]UNDECIDED[/]" if _undecided(r) else ""
+        unit = f" {r['unit']}" if r.get("unit") else ""
+        table.add_row(r["claim"], r["statement"], f"[{style}]{r['status']}[/]{flag}", r["predicted"],
+                      _num(r["effect"]) + unit, f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]", str(r["n"]),
+                      f"{_num(r['seconds'], 2)}s")
     return table
 
 
-def _failing(rows: Sequence[dict]) -> list[str]:
-    """Claims decided against the paper, or undecided at a budget where they are declared decisive."""
+def parts_table(rows: Sequence[dict], title: str) -> RichTable:
+    """Every part of every verdict: the paper quantity in its unit, its interval, p-values and state."""
+    table = RichTable(title=title, show_lines=False)
+    for col in ("claim", "part", "unit", "estimate", "95% CI", "p support", "p refute", "n", "method", "state"):
+        table.add_column(col, justify="right" if col in ("estimate", "95% CI", "n") else "left")
+    for r in rows:
+        for p in r.get("parts") or []:
+            name = ("gate: " if p.get("gate") else "") + str(p["name"])
+            state = p["state"] + (f" ({p['violations']} violating)" if (p.get("violations") or -1) >= 0 else "")
+            table.add_row(r["claim"], name, p["unit"], _num(p["estimate"]),
+                          f"[{_num(p['ci_low'])}, {_num(p['ci_high'])}]", _num(p["p_support"]),
+                          _num(p["p_refute"]), str(p["n"]), p["method"], state)
+    return table
+
+
+def _undecided(r: dict) -> bool:
+    """Inconclusive at or above the budget where the claim is declared decisive."""
     from redshift.suite import budget_rank
 
-    def fails(r: dict) -> bool:
-        if r["status"] == "inconclusive":
-            return r["predicted"] != "inconclusive" and budget_rank(r["budget"]) >= budget_rank(r["decisive_at"])
-        return r["status"] != r["predicted"]
-
-    return [r["claim"] for r in rows if fails(r)]
+    return (r["status"] == "inconclusive" and r["predicted"] != "inconclusive" and bool(r.get("budget"))
+            and budget_rank(r["budget"]) >= budget_rank(r.get("decisive_at") or "smoke"))
 
 
-def _exit_code(rows: Sequence[dict]) -> int:
-    return 1 if _failing(rows) else 0
+def _failing(rows: Sequence[dict], strict: bool = False) -> list[str]:
+    """Claims decided against the paper; with ``strict``, also those undecided where declared decisive."""
+    return [r["claim"] for r in rows if (r["status"] != "inconclusive" and r["status"] != r["predicted"])
+            or (strict and _undecided(r))]
+
+
+def _exit_code(rows: Sequence[dict], strict: bool = False) -> int:
+    return 1 if _failing(rows, strict) else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -100,31 +121,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     claims = [c.strip() for c in args.claims.split(",") if c.strip()] if args.claims else None
     with ProgressReporter(enabled=not args.no_progress) as reporter:
         verdicts = run_suites(args.suites, claims=claims, budget=args.budget, device=args.device, db=args.db,
-                              replicates=args.replicates, reporter=reporter)
+                              replicates=args.replicates, reporter=reporter, seed_stream=args.seed_stream,
+                              family=args.family)
     rows = [v.to_json() for v in verdicts]
     if args.json:
         print(json.dumps({"verdicts": rows}, indent=2))
     else:
-        out.print(verdict_table(rows, f"redshift verdicts ({args.budget}, {resolve_device(args.device)})"))
+        stream = "" if args.seed_stream == "default" else f", seed stream {args.seed_stream}"
+        out.print(verdict_table(rows, f"redshift verdicts ({args.budget}, {resolve_device(args.device)}{stream})"))
+        if args.parts:
+            out.print(parts_table(rows, "parts (each paper quantity in its unit)"))
         _summary(rows)
-    return _exit_code(rows)
+    return _exit_code(rows, args.strict)
 
 
 def _summary(rows: Sequence[dict]) -> None:
     counts = {s: sum(r["status"] == s for r in rows) for s in ("supported", "refuted", "inconclusive")}
     wrong = [r["claim"] for r in rows if r["status"] != "inconclusive" and r["status"] != r["predicted"]]
-    undecided = [c for c in _failing(rows) if c not in wrong]
+    undecided = [r["claim"] for r in rows if _undecided(r)]
+    families = sorted({(r.get("family") or r.get("suite", ""), r.get("family_size") or 0) for r in rows})
+    scope = "; Holm families: " + ", ".join(f"{f} ({k} claims)" for f, k in families) if families else ""
     out.print(f"{len(rows)} claim{'s' if len(rows) != 1 else ''}: {counts['supported']} supported, {counts['refuted']} refuted, "
               f"{counts['inconclusive']} inconclusive" + (f"; contradicting the paper: {', '.join(wrong)}" if wrong else "")
-              + (f"; undecided where declared decisive: {', '.join(undecided)}" if undecided else ""))
+              + scope)
+    if undecided:
+        out.print(f"[bold red]UNDECIDED where declared decisive ({len(undecided)}):[/] {', '.join(undecided)} "
+                  "(fails only with --strict)")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     from redshift.registry import discover
 
     suites = discover()
+    from redshift.definitions import suite_hashes
+
+    hashes = {s.name: suite_hashes(s) for s in suites.values()} if args.json else {}
     rows = [{"id": c.id, "suite": s.name, "statement": c.statement, "source": c.source, "predicted": c.predicted,
-             "decisive_at": c.decisive_at} for s in suites.values() for c in s.claims]
+             "decisive_at": c.decisive_at, "rule": c.describe_rule(), "exact": c.exact,
+             "definition": hashes.get(s.name, {}).get(c.id, "")} for s in suites.values() for c in s.claims]
     if args.json:
         print(json.dumps({"suites": [{"name": s.name, "version": s.version, "title": s.title}
                                      for s in suites.values()], "claims": rows}, indent=2))
@@ -149,16 +183,59 @@ def cmd_show(args: argparse.Namespace) -> int:
         if run_id is None:
             raise BadInput(f"{db.path} holds no runs yet; run `redshift run` first")
         run = db.run(run_id)
-        rows = [dict(r) for r in db.query("SELECT claim, statement, status, predicted, effect, ci_low, ci_high, "
-                                          "p_value, n, seconds, p_adjusted, suite, ? AS budget, decisive_at "
-                                          "FROM verdicts WHERE run_id = ? ORDER BY id", (run["budget"], run_id))]
+        rows = verdict_rows(db, run_id, run["budget"])
+    if args.parts and not args.json:
+        out.print(parts_table(rows, f"run {run_id}: parts (each paper quantity in its unit)"))
     if args.json:
         print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows}, indent=2, default=str))
         return 0
     title = f"run {run_id}: commit {(run['commit_sha'] or '?')[:10]}{'+dirty' if run['dirty'] else ''}, " \
-            f"{run['budget']}, {run['device']}, {run['status']}"
+            f"{run['budget']}, {run['device']}, {run['status']}" + _stream_note(run)
     out.print(verdict_table(rows, title))
     _summary(rows)
+    return 0
+
+
+def _stream_note(run: Any) -> str:
+    stream = run["seed_stream"] if "seed_stream" in run.keys() else "default"
+    return "" if stream == "default" else f", seed stream {stream}"
+
+
+def verdict_rows(db: Any, run_id: int, budget: str) -> list[dict]:
+    """A run's verdicts as dicts (the keys of ``Verdict.to_json``), with their parts."""
+    found = db.query("SELECT * FROM verdicts WHERE run_id = ? ORDER BY id", (run_id,))
+    keys = ("claim", "statement", "status", "predicted", "effect", "ci_low", "ci_high", "p_value", "n", "seconds",
+            "p_adjusted", "suite", "decisive_at", "unit", "binding", "family", "family_size")
+    rows = []
+    for r in found:
+        row = {k: (r[k] if k in r.keys() else None) for k in keys} | {"budget": budget}
+        row["definition"] = r["definition_hash"] if "definition_hash" in r.keys() else None
+        parts = db.parts_of(r["id"]) if "definition_hash" in r.keys() else []
+        row["parts"] = [{k: p[k] for k in p.keys() if k not in ("id", "verdict_id", "position")} for p in parts]
+        rows.append(row)
+    return rows
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from redshift.definitions import LOCK_FILE, lock_differences, read_lock, updated_lock, write_lock
+    from redshift.registry import discover
+
+    suites = list(discover().values())
+    lock = read_lock()
+    diffs = lock_differences(suites, lock)
+    if not args.update:
+        for line in diffs:
+            out.print(line)
+        out.print(f"{len(diffs)} claim definition(s) differ from {LOCK_FILE.name}" if diffs else
+                  f"every claim definition matches {LOCK_FILE.name}")
+        return 1 if diffs else 0
+    try:
+        new = updated_lock(suites, lock)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    write_lock(new)
+    out.print(f"locked {sum(len(v['claims']) for v in new.values())} claim definitions in {LOCK_FILE}"
+              + (f" ({len(diffs)} changed)" if diffs else ""))
     return 0
 
 
@@ -237,6 +314,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--budget", default="smoke", help="smoke (default), standard or paper")
     run.add_argument("--replicates", type=int, help="override the replicate count of every experiment")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--seed-stream", default="default",
+                     help="derive every seed from this stream (default: the stream all stored history used)")
+    run.add_argument("--family", choices=["suite", "all"], default="suite",
+                     help="Holm family: each suite's claims (default) or every claim of every suite")
+    run.add_argument("--strict", action="store_true",
+                     help="exit 1 also when a claim is undecided at or above its decisive budget")
+    run.add_argument("--parts", action="store_true", help="also print every part of every claim")
     _common(run)
     run.set_defaults(fn=cmd_run)
     ls = sub.add_parser("list", help="suites and claims with statements and sources")
@@ -244,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.set_defaults(fn=cmd_list)
     show = sub.add_parser("show", help="verdicts of a run (default the latest)")
     show.add_argument("run_id", nargs="?", type=int)
+    show.add_argument("--parts", action="store_true", help="also print every part of every claim")
     _common(show, device=False)
     show.set_defaults(fn=cmd_show)
     exp = sub.add_parser("export", help="measurements as CSV/JSON, or key numbers as asv results")
@@ -256,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="smaller sizes")
     _common(bench)
     bench.set_defaults(fn=cmd_bench)
+    lock = sub.add_parser("lock", help="check claim definitions against suites/claims.lock.json (or --update it)")
+    lock.add_argument("--update", action="store_true",
+                      help="record the current definitions (a changed one needs a changelog line naming it)")
+    lock.set_defaults(fn=cmd_lock)
     _add_report_commands(sub)
     return parser
 

@@ -1,9 +1,9 @@
 """pytest plugin: ``pytest suites/`` collects every suite's claims as test items named by claim id.
 
 An item passes when its verdict matches the paper's prediction, fails when it contradicts it
-(the failure message is the verdict line) or when it is inconclusive at a budget where the claim
-declares itself decisive (``decisive_at``), and is reported as xfail with the numbers when it is
-inconclusive below that budget. The claims of a suite selected in one session (after ``-k``/markers) are decided
+(the failure message is the verdict line), and is reported as xfail with the numbers when it is
+inconclusive; an inconclusive claim at or above the budget where it declares itself decisive
+(``decisive_at``) is xfailed as UNDECIDED, and fails under ``--redshift-strict``. The claims of a suite selected in one session (after ``-k``/markers) are decided
 together as one Holm family; each experiment is computed once per session. Under pytest-xdist every
 worker that runs a suite's item decides that suite's whole family (identical seeds give identical
 numbers) and writes its own run, so no row is lost; ``--dist loadgroup`` keeps a suite on one worker.
@@ -30,6 +30,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--redshift-device", default="auto", choices=["auto", "cpu", "cuda"], help="device (auto)")
     group.addoption("--redshift-db", default=None, help="results database (default $REDSHIFT_DB or results/redshift.sqlite)")
     group.addoption("--redshift-replicates", type=int, default=None, help="override every experiment's replicates")
+    group.addoption("--redshift-seed-stream", default="default", help="derive every seed from this stream (default)")
+    group.addoption("--redshift-strict", action="store_true",
+                    help="fail claims undecided at or above their decisive budget (default: xfail, reported)")
+    group.addoption("--redshift-family", default="suite", choices=["suite", "all"],
+                    help="Holm family: each suite's claims (default) or every claim of every suite")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,9 +50,15 @@ def _check_options(config: pytest.Config) -> None:
     from redshift.results.db import DatabaseError, _inspect, resolve_path
     from redshift.runner import BadInput, resolve_device
 
+    from redshift.seeding import check_stream
+
     replicates = config.getoption("redshift_replicates")
     if replicates is not None and replicates < 1:
         raise pytest.UsageError("--redshift-replicates must be a positive integer")
+    try:
+        check_stream(config.getoption("redshift_seed_stream"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
     try:
         resolve_device(config.getoption("redshift_device"))
         _inspect(resolve_path(config.getoption("redshift_db")))
@@ -107,8 +118,10 @@ class ClaimItem(pytest.Item):
         self.user_properties.append(("verdict", verdict.line()))
         if verdict.status == verdict.predicted:
             return
-        if verdict.undecided:
+        if verdict.undecided and self.config.getoption("redshift_strict"):
             raise ClaimUndecided(verdict.line())
+        if verdict.undecided:
+            pytest.xfail(f"UNDECIDED at {verdict.budget} (declared decisive at {verdict.decisive_at}): {verdict.line()}")
         if verdict.status == "inconclusive":
             pytest.xfail(f"inconclusive: {verdict.line()}")
         raise ClaimContradicted(verdict.line())
@@ -144,7 +157,9 @@ def _session(config: pytest.Config) -> Any:
         suites = {item_suite.name: item_suite for item_suite in config.stash.get(_SUITES, [])}
         session = Session(budget=config.getoption("redshift_budget"), device=config.getoption("redshift_device"),
                           db_path=config.getoption("redshift_db"), replicates=config.getoption("redshift_replicates"),
-                          argv=["pytest", *config.invocation_params.args])
+                          argv=["pytest", *config.invocation_params.args],
+                          seed_stream=config.getoption("redshift_seed_stream"),
+                          family=config.getoption("redshift_family"))
         session.start(list(suites.values()))
         config.stash[_SESSION] = session
     return config.stash[_SESSION]
@@ -157,9 +172,15 @@ def _verdict(config: pytest.Config, suite: Any, claim: Any) -> Any:
     if suite.name in failed:
         raise failed[suite.name]
     if claim.id not in cache:
-        family = config.stash.get(_FAMILIES, {}).get(suite.name) or [claim]
+        families = config.stash.get(_FAMILIES, {})
+        family = families.get(suite.name) or [claim]
         try:
-            for verdict in _session(config).evaluate(suite, family):
+            if config.getoption("redshift_family") == "all":
+                suites = {s.name: s for s in config.stash.get(_SUITES, [])} | {suite.name: suite}
+                decided = _session(config).evaluate_all([(s, families.get(n) or [claim]) for n, s in suites.items()])
+            else:
+                decided = _session(config).evaluate(suite, family)
+            for verdict in decided:
                 cache[verdict.claim] = verdict
         except Exception as exc:
             failed[suite.name] = exc

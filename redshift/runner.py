@@ -17,11 +17,12 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import torch
 
-from redshift.claims import Claim, Verdict, assess, verdicts
+from redshift.claims import Assessment, Claim, Verdict, assess, verdicts
+from redshift.definitions import definition_hash
 from redshift.registry import UnknownSuite, select
 from redshift.results.db import Database, RunInfo
 from redshift.results.machine import git_state, machine_info, versions
-from redshift.seeding import determinism_flags, seed_for
+from redshift.seeding import DEFAULT_STREAM, check_stream, determinism_flags, seed_for, use_stream
 from redshift.suite import BUDGETS, Context, ContextHooks, Experiment, Record, Suite
 from redshift.table import Table
 
@@ -100,9 +101,17 @@ class Session:
     reporter: Reporter = field(default_factory=Reporter)
     write: bool = True
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
+    seed_stream: str = DEFAULT_STREAM
+    family: str = "suite"
 
     def __post_init__(self) -> None:
         check_budget(self.budget)
+        try:
+            check_stream(self.seed_stream)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        if self.family not in ("suite", "all"):
+            raise BadInput(f"unknown family {self.family!r}: choose suite or all")
         self.torch_device = resolve_device(self.device)
         if self.replicates is not None and self.replicates < 1:
             raise BadInput("--replicates must be a positive integer")
@@ -121,7 +130,7 @@ class Session:
             info = RunInfo(commit=commit, dirty=dirty, budget=self.budget, device=str(self.torch_device),
                            machine=machine_info(self.torch_device), versions=versions(),
                            suites={s.name: s.version for s in suites}, determinism=determinism_flags(),
-                           argv=self.argv)
+                           argv=self.argv, seed_stream=self.seed_stream)
             self.run_id = self.db.start_run(info)
         self.out_dir = self.out_dir or Path("results") / "out" / f"run-{self.run_id or 'nodb'}"
 
@@ -148,7 +157,9 @@ class Session:
         t0 = time.perf_counter()
         seen: set[tuple[str, int]] = set()
         names = {c.name for c in cases}
-        records = [self._store(suite, exp, self._check(exp, rec, names, reps, seen)) for rec in exp.measure(cases, ctx)]
+        with use_stream(self.seed_stream):
+            records = [self._store(suite, exp, self._check(exp, rec, names, reps, seen))
+                       for rec in exp.measure(cases, ctx)]
         seconds = time.perf_counter() - t0
         if len(seen) != len(cases) * reps:
             raise ValueError(f"suite {suite.name}: experiment {exp.name} yielded {len(seen)} records, expected "
@@ -183,21 +194,51 @@ class Session:
             self.db.write_replicate(self.run_id, rows)
         return rec
 
-    def evaluate(self, suite: Suite, claims: Sequence[Claim]) -> list[Verdict]:
-        """Decide ``claims`` of ``suite`` as one Holm family; store and return the verdicts."""
+    def assess(self, suite: Suite, claims: Sequence[Claim]) -> tuple[list[Assessment], dict[str, float]]:
+        """Measure what ``claims`` read and evaluate each claim's parts (before the family's correction)."""
         assessments, extra = [], {}
         for claim in claims:
             exp = suite.experiment_of(claim.id)
             table, seconds = self.table(suite, exp, claims)
             rng = np.random.default_rng(seed_for(suite.name, claim.id, "bootstrap"))
-            assessments.append(assess(claim, table, rng))
+            ranges = {m: spec.range for m, spec in exp.metrics.items()}
+            assessments.append(assess(claim, table, rng, ranges))
             extra[claim.id] = seconds
-        out = verdicts(assessments, suite=suite.name, budget=self.budget, family_size=len(suite.claims),
-                       extra_seconds=extra)
+        return assessments, extra
+
+    def evaluate(self, suite: Suite, claims: Sequence[Claim]) -> list[Verdict]:
+        """Decide ``claims`` of ``suite`` as one Holm family (the suite's claims); store and return the verdicts."""
+        assessments, extra = self.assess(suite, claims)
+        return self._decide(suite, assessments, extra, family=suite.name, size=family_size([suite]))
+
+    def evaluate_all(self, chosen: Sequence[tuple[Suite, Sequence[Claim]]]) -> list[Verdict]:
+        """Decide the claims of several suites as one benchmark-wide Holm family (``--family all``): the family
+        is every claim of every installed suite, so selecting suites never weakens the correction."""
+        from redshift.registry import select
+
+        done = [(suite, *self.assess(suite, claims)) for suite, claims in chosen]
+        size = family_size(select([]))
+        out = []
+        for k, (suite, assessments, extra) in enumerate(done):
+            others = [(a.p_value, a.p_refute) for j, (_, other, _) in enumerate(done) if j != k for a in other
+                      if a.exact_status is None]
+            out += self._decide(suite, assessments, extra, family="all", size=size, outside=others)
+        return out
+
+    def _decide(self, suite: Suite, assessments: list[Assessment], extra: dict[str, float], *, family: str,
+                size: int, outside: list[tuple[float, float]] | None = None) -> list[Verdict]:
+        hashes = {c.id: definition_hash(suite, e, c) for e in suite.experiments for c in e.claims}
+        out = verdicts(assessments, suite=suite.name, budget=self.budget, family_size=size, extra_seconds=extra,
+                       family=family, definitions=hashes, seed_stream=self.seed_stream, outside=outside)
         if self.db is not None:
             self.db.write_verdicts(self.run_id, suite.name, suite.version, out)
         self.verdicts.extend(out)
         return out
+
+
+def family_size(suites: Sequence[Suite]) -> int:
+    """The number of claims a Holm family corrects over: every non-exact claim of the suites."""
+    return sum(1 for s in suites for c in s.claims if not c.exact)
 
 
 def _sql_num(v: Any) -> float | None:
@@ -218,7 +259,8 @@ def frame_of(suite: Suite, exp: Experiment, records: Iterable[Record]):
 
 def run_suites(names: Sequence[str] | None = None, *, claims: Sequence[str] | None = None, budget: str = "smoke",
                device: str = "auto", db: str | None = None, replicates: int | None = None,
-               reporter: Reporter | None = None, write: bool = True, out_dir: Path | None = None) -> list[Verdict]:
+               reporter: Reporter | None = None, write: bool = True, out_dir: Path | None = None,
+               seed_stream: str = DEFAULT_STREAM, family: str = "suite") -> list[Verdict]:
     """Run suites (all when ``names`` is empty) and return their verdicts; the run is stored in ``db``."""
     try:
         suites = select(list(names or []))
@@ -226,10 +268,14 @@ def run_suites(names: Sequence[str] | None = None, *, claims: Sequence[str] | No
         raise BadInput(str(exc)) from None
     chosen = select_claims(suites, claims)
     session = Session(budget=check_budget(budget), device=device, db_path=db, replicates=replicates,
-                      reporter=reporter or Reporter(), write=write, out_dir=out_dir)
+                      reporter=reporter or Reporter(), write=write, out_dir=out_dir, seed_stream=seed_stream,
+                      family=family)
     session.start(suites)
-    for suite in suites:
-        if suite.name in chosen:
-            session.evaluate(suite, chosen[suite.name])
+    if family == "all":
+        session.evaluate_all([(s, chosen[s.name]) for s in suites if s.name in chosen])
+    else:
+        for suite in suites:
+            if suite.name in chosen:
+                session.evaluate(suite, chosen[suite.name])
     session.finish("complete")
     return session.verdicts

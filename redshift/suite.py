@@ -86,12 +86,16 @@ def grid(experiment: str, **axes: Sequence[Scalar] | Scalar) -> tuple[Case, ...]
 
 @dataclass(frozen=True)
 class Metric:
-    """What one measured number means: unit, which way is better, and the 'unchanged' margin."""
+    """What one measured number means: unit, which way is better, the 'unchanged' margin, and the
+    range its values can take (``(lo, hi)``; ``redshift.UNBOUNDED`` when there is none). A claim's part
+    reads the range to choose its inference (betting for a finite range); None means undeclared, and
+    a part that reads an undeclared metric stays undecided until the range is declared."""
 
     unit: str = ""
     direction: Direction = "none"
     margin: float = 0.0
     doc: str = ""
+    range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ class Suite:
     experiments: tuple[Experiment, ...]
     citation: str = ""
     spec: str = ""
+    changelog: tuple[str, ...] = ()  # one line per change of a claim's definition: "CLAIM-ID: what and why"
 
     def __post_init__(self) -> None:
         ids = [c.id for c in self.claims]

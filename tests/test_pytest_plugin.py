@@ -57,10 +57,14 @@ def test_xdist_two_workers_lose_no_rows(pytester, tmp_path):
     assert claims == {"BAD-1", "BAD-2", "TOY-1", "TOY-2", "TOY-3"}
 
 
-def test_an_undecided_claim_fails_at_its_decisive_budget(pytester, tmp_path):
-    """BAD-2 is inconclusive: xfail below its decisive budget (paper), a failure at it."""
+def test_an_undecided_claim_is_reported_and_fails_only_under_strict(pytester, tmp_path):
+    """BAD-2 is inconclusive at its decisive budget (paper): xfailed as UNDECIDED, a failure with --redshift-strict."""
     db = tmp_path / "u.sqlite"
     result = _run(pytester, "--redshift-db", str(db), "--redshift-budget", "paper", "-k", "BAD-2", suites=("toy_bad",))
+    result.assert_outcomes(xfailed=1)
+    result.stdout.fnmatch_lines(["*UNDECIDED at paper*"])
+    result = _run(pytester, "--redshift-db", str(db), "--redshift-budget", "paper", "-k", "BAD-2",
+                  "--redshift-strict", suites=("toy_bad",))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*BAD-2 is undecided at a budget where it is declared decisive*"])
 

@@ -76,6 +76,7 @@ class RunInfo:
     suites: Mapping[str, str]
     determinism: Mapping[str, Any]
     argv: list[str]
+    seed_stream: str = "default"
 
 
 class Database:
@@ -146,10 +147,10 @@ class Database:
     def start_run(self, info: RunInfo) -> int:
         cur = self.conn.execute(
             "INSERT INTO runs (commit_sha, dirty, budget, device, status, started_at, machine, versions, suites,"
-            " determinism, argv) VALUES (?, ?, ?, ?, 'incomplete', ?, ?, ?, ?, ?, ?)",
+            " determinism, argv, seed_stream) VALUES (?, ?, ?, ?, 'incomplete', ?, ?, ?, ?, ?, ?, ?)",
             (info.commit, None if info.dirty is None else int(info.dirty), info.budget, info.device, now(),
              json.dumps(info.machine), json.dumps(info.versions), json.dumps(info.suites),
-             json.dumps(info.determinism), json.dumps(info.argv)))
+             json.dumps(info.determinism), json.dumps(info.argv), info.seed_stream))
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, status: str = "complete") -> None:
@@ -163,11 +164,35 @@ class Database:
                  [(run_id, *r) for r in rows])
 
     def write_verdicts(self, run_id: int, suite: str, suite_version: str, verdicts: Iterable[Any]) -> None:
-        self._tx("INSERT INTO verdicts (run_id, suite, suite_version, claim, statement, status, predicted, effect,"
-                 " ci_low, ci_high, p_value, p_adjusted, n, seconds, decisive_at, rule)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 [(run_id, suite, suite_version, v.claim, v.statement, v.status, v.predicted, v.effect, v.ci_low,
-                   v.ci_high, v.p_value, v.p_adjusted, v.n, v.seconds, v.decisive_at, v.rule) for v in verdicts])
+        """A suite's verdicts and their parts, in one transaction."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for v in verdicts:
+                cur = self.conn.execute(
+                    "INSERT INTO verdicts (run_id, suite, suite_version, claim, statement, status, predicted, effect,"
+                    " ci_low, ci_high, p_value, p_adjusted, n, seconds, decisive_at, rule, unit, binding,"
+                    " definition_hash, family, family_size, p_refute, p_refute_adjusted)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (run_id, suite, suite_version, v.claim, v.statement, v.status, v.predicted, _real(v.effect),
+                     _real(v.ci_low), _real(v.ci_high), _real(v.p_value), _real(v.p_adjusted), v.n, v.seconds,
+                     v.decisive_at, v.rule, v.unit, v.binding, v.definition, v.family, v.family_size,
+                     _real(v.p_refute), _real(v.p_refute_adjusted)))
+                self.conn.executemany(
+                    "INSERT INTO verdict_parts (verdict_id, position, name, unit, gate, estimate, ci_low, ci_high,"
+                    " p_support, p_refute, n, method, state, support, refute, violations, note)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(cur.lastrowid, i, p.name, p.unit, int(p.gate), _real(p.estimate), _real(p.ci_low),
+                      _real(p.ci_high), _real(p.p_support), _real(p.p_refute), p.n, p.method, p.state, p.support,
+                      p.refute, p.violations, p.note) for i, p in enumerate(v.parts)])
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def parts_of(self, verdict_id: int) -> list[sqlite3.Row]:
+        """The parts of one verdict, in declaration order (none for verdicts stored before schema 3)."""
+        return self.conn.execute("SELECT * FROM verdict_parts WHERE verdict_id = ? ORDER BY position",
+                                 (verdict_id,)).fetchall()
 
     def write_timing(self, run_id: int, suite: str, experiment: str, sample: Any) -> None:
         self._tx("INSERT INTO timings (run_id, suite, experiment, kernel, device, median_s, iqr_s, repeat, samples)"
@@ -204,6 +229,13 @@ class Database:
         if row is None:
             raise DatabaseError(f"no run {run_id} in {self.path}; `redshift show` lists the latest")
         return row
+
+
+def _real(x: Any) -> float | None:
+    """A float for SQLite, None for NaN/inf (stored as NULL)."""
+    import math
+
+    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def create_v1_in_tx(conn: sqlite3.Connection) -> None:

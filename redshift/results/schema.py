@@ -2,7 +2,9 @@
 
 Version 1 was the first layout (runs, measurements, verdicts). Version 2 adds run provenance
 (dirty flag, machine, library versions, suite versions, determinism flags), units/directions and
-parameters on measurements, Holm p and rule on verdicts, and the kernel timings table.
+parameters on measurements, Holm p and rule on verdicts, and the kernel timings table. Version 3
+adds the seed stream of a run; the unit, binding part, definition hash, Holm family and refute p of
+a verdict; and the ``verdict_parts`` table (each part of a composite claim in its own unit).
 Migrations only add; results are never rewritten.
 """
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 APP = "redshift"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,6 +62,24 @@ CREATE TABLE timings (
 );
 CREATE INDEX measurements_run ON measurements(run_id);
 CREATE INDEX verdicts_run ON verdicts(run_id);
+""",
+    3: """
+ALTER TABLE runs ADD COLUMN seed_stream TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE verdicts ADD COLUMN unit TEXT;
+ALTER TABLE verdicts ADD COLUMN binding TEXT;
+ALTER TABLE verdicts ADD COLUMN definition_hash TEXT;
+ALTER TABLE verdicts ADD COLUMN family TEXT;
+ALTER TABLE verdicts ADD COLUMN family_size INTEGER;
+ALTER TABLE verdicts ADD COLUMN p_refute REAL;
+ALTER TABLE verdicts ADD COLUMN p_refute_adjusted REAL;
+CREATE TABLE verdict_parts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    verdict_id INTEGER NOT NULL REFERENCES verdicts(id), position INTEGER NOT NULL,
+    name TEXT NOT NULL, unit TEXT NOT NULL, gate INTEGER NOT NULL, estimate REAL, ci_low REAL, ci_high REAL,
+    p_support REAL, p_refute REAL, n INTEGER, method TEXT, state TEXT, support TEXT, refute TEXT,
+    violations INTEGER, note TEXT
+);
+CREATE INDEX verdict_parts_verdict ON verdict_parts(verdict_id);
 """,
 }
 

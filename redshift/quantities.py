@@ -1,0 +1,353 @@
+"""Per-replicate quantities: what a claim's part measures, one value per replicate (seed).
+
+A quantity reads cells (cases) of its experiment's table and reduces them, within each replicate,
+to one number: the mean over cells of a metric, a difference of two quantities, the spread or
+extreme of cell values, a rank correlation along an ordered case parameter, a log-log slope, or
+the share of replicates beyond a threshold. The replicates are independent seeds, so the values
+y_1..y_n are independent and redshift.inference tests their mean. A replicate with a missing
+(non-finite) value in any cell the quantity reads gives NaN and does not count.
+
+Every quantity knows its range [lo, hi], derived from the ranges its metrics declare
+(``Metric(range=...)``); the range picks the inference method (betting when finite).
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Mapping
+
+import numpy as np
+from scipy import stats as sps
+
+from redshift.table import Table
+
+Where = Mapping[str, Any] | None
+Ranges = Mapping[str, "tuple[float, float] | None"]
+UNBOUNDED = (-math.inf, math.inf)
+
+
+class UndeclaredRange(ValueError):
+    """A quantity reads a metric that declares no range."""
+
+
+def _range_of(ranges: Ranges, metric: str) -> tuple[float, float]:
+    r = ranges.get(metric)
+    if r is None:
+        raise UndeclaredRange(f"metric {metric!r} declares no range: give Metric(range=(lo, hi)) "
+                              f"or range=redshift.UNBOUNDED")
+    return float(r[0]), float(r[1])
+
+
+def _cells(table: Table, metric: str, where: Where) -> np.ndarray:
+    """(C, R) values of the matching cells; NaN everywhere when the metric was not measured."""
+    if metric not in table.metrics:
+        return np.full((max(len(table.cases(**dict(where or {}))), 1), table.n_replicates), np.nan)
+    return table.values(metric, **dict(where or {}))
+
+
+def _complete(vals: np.ndarray) -> np.ndarray:
+    """(R,) True where every cell of a replicate is finite (and there is at least one cell)."""
+    return np.isfinite(vals).all(axis=0) & (vals.shape[0] > 0)
+
+
+def fingerprint(obj: Any, depth: int = 0) -> Any:
+    """A canonical, process-independent description of a declaration (for definition hashes).
+
+    Dataclasses by their fields, callables by qualified name, source, default arguments and the
+    values they close over (so a threshold inside a closure is part of the definition)."""
+    if depth > 12:
+        return "..."
+    d = depth + 1
+    if hasattr(obj, "__dataclass_fields__"):
+        return {"type": type(obj).__name__} | {k: fingerprint(getattr(obj, k), d) for k in obj.__dataclass_fields__}
+    if callable(obj) and not isinstance(obj, type):
+        return _callable_print(obj, d)
+    if isinstance(obj, Mapping):
+        return {str(k): fingerprint(v, d) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(obj, (list, tuple)):
+        return [fingerprint(v, d) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return sorted(str(fingerprint(v, d)) for v in obj)
+    if isinstance(obj, float):
+        return repr(obj)
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    return f"{type(obj).__name__}:{obj!r}" if type(obj).__repr__ is not object.__repr__ else type(obj).__name__
+
+
+def _callable_print(fn: Any, depth: int) -> dict[str, Any]:
+    try:
+        src = inspect.getsource(fn)
+    except (OSError, TypeError):
+        src = ""
+    out: dict[str, Any] = {"callable": f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}",
+                           "source": hashlib.sha256(src.encode()).hexdigest()[:16]}
+    if getattr(fn, "__defaults__", None):
+        out["defaults"] = fingerprint(fn.__defaults__, depth)
+    cells = getattr(fn, "__closure__", None) or ()
+    if cells:
+        out["closure"] = [fingerprint(_cell(c), depth) for c in cells]
+    for attr in ("func", "args", "keywords"):  # functools.partial
+        if hasattr(fn, attr) and not inspect.isfunction(fn):
+            out[attr] = fingerprint(getattr(fn, attr), depth)
+    return out
+
+
+def _cell(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
+
+
+@dataclass(frozen=True)
+class CellMean:
+    """Per replicate: the mean of ``metric`` over the cells matching ``where``."""
+
+    metric: str
+    where: Where = None
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def selects(self, case) -> bool:
+        return case.matches(self.where)
+
+    def values(self, table: Table) -> np.ndarray:
+        vals = _cells(table, self.metric, self.where)  # (C, R)
+        return np.where(_complete(vals), vals.mean(axis=0) if vals.size else np.nan, np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        return _range_of(ranges, self.metric)
+
+    def describe(self) -> str:
+        return f"mean {self.metric}" + (f" over {_where(self.where)}" if self.where else "")
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Per replicate: ``b - a`` (replicate i of b paired with replicate i of a)."""
+
+    b: Any
+    a: Any
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.b.metrics + self.a.metrics))
+
+    def selects(self, case) -> bool:
+        return self.b.selects(case) or self.a.selects(case)
+
+    def values(self, table: Table) -> np.ndarray:
+        return self.b.values(table) - self.a.values(table)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        (blo, bhi), (alo, ahi) = self.b.range(ranges), self.a.range(ranges)
+        return blo - ahi, bhi - alo
+
+    def describe(self) -> str:
+        return f"({self.b.describe()}) - ({self.a.describe()})"
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """Per replicate: ``factor * q + offset`` (a unit change, e.g. fraction -> points with factor 100)."""
+
+    q: Any
+    factor: float = 1.0
+    offset: float = 0.0
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return self.q.metrics
+
+    def selects(self, case) -> bool:
+        return self.q.selects(case)
+
+    def values(self, table: Table) -> np.ndarray:
+        return self.factor * self.q.values(table) + self.offset
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        ends = sorted(self.factor * e + self.offset for e in self.q.range(ranges))
+        return ends[0], ends[1]
+
+    def describe(self) -> str:
+        return f"{self.factor:g} x {self.q.describe()}" + (f" + {self.offset:g}" if self.offset else "")
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """Per replicate: the spread (max - min), min or max of ``metric`` over the matching cells."""
+
+    metric: str
+    where: Where = None
+    how: Literal["spread", "min", "max"] = "spread"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def selects(self, case) -> bool:
+        return case.matches(self.where)
+
+    def values(self, table: Table) -> np.ndarray:
+        vals = _cells(table, self.metric, self.where)  # (C, R)
+        if not vals.size:
+            return np.full(table.n_replicates, np.nan)
+        with np.errstate(invalid="ignore"):
+            out = {"spread": np.ptp(vals, axis=0), "min": vals.min(axis=0), "max": vals.max(axis=0)}[self.how]
+        return np.where(_complete(vals), out, np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        lo, hi = _range_of(ranges, self.metric)
+        return (0.0, hi - lo) if self.how == "spread" else (lo, hi)
+
+    def describe(self) -> str:
+        return f"{self.how} of {self.metric} over " + (_where(self.where) if self.where else "all cells")
+
+
+@dataclass(frozen=True)
+class RankTrend:
+    """Per replicate: the rank correlation of ``metric`` with the case parameter ``axis`` over the cells."""
+
+    metric: str
+    axis: str
+    where: Where = None
+    method: Literal["spearman", "kendall"] = "spearman"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def selects(self, case) -> bool:
+        return case.matches(self.where) and self.axis in case.params
+
+    def values(self, table: Table) -> np.ndarray:
+        where = dict(self.where or {}) | {self.axis: _present}
+        x = np.array([float(c[self.axis]) for c in table.cases(**where)])  # (C,)
+        vals = _cells(table, self.metric, where)  # (C, R)
+        out = np.full(vals.shape[1], np.nan)
+        if x.size < 3 or np.ptp(x) == 0:
+            return out
+        for r in np.flatnonzero(_complete(vals)):  # R is small (replicates); each column is one correlation
+            y = vals[:, r]
+            if np.ptp(y) > 0:
+                fn = sps.kendalltau if self.method == "kendall" else sps.spearmanr
+                out[r] = float(fn(x, y).statistic)
+        return out
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        return -1.0, 1.0
+
+    def describe(self) -> str:
+        return f"{self.method} rank correlation of {self.metric} with {self.axis}" + (
+            f" over {_where(self.where)}" if self.where else "")
+
+
+@dataclass(frozen=True)
+class Slope:
+    """Per replicate: the least-squares slope of ``metric`` on the case parameter ``axis`` (log-log if asked)."""
+
+    metric: str
+    axis: str
+    where: Where = None
+    log: bool = False
+    bounds: tuple[float, float] = UNBOUNDED
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def selects(self, case) -> bool:
+        return case.matches(self.where) and self.axis in case.params
+
+    def values(self, table: Table) -> np.ndarray:
+        where = dict(self.where or {}) | {self.axis: _present}
+        x = np.array([float(c[self.axis]) for c in table.cases(**where)])  # (C,)
+        y = _cells(table, self.metric, where)  # (C, R)
+        with np.errstate(all="ignore"):
+            if self.log:
+                x, y = np.log(x), np.log(y)
+            xc = x - x.mean()
+            slope = (xc[:, None] * (y - y.mean(axis=0))).sum(axis=0) / (xc @ xc)
+        return np.where(_complete(y) & (x.size >= 2), slope, np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        return self.bounds
+
+    def describe(self) -> str:
+        kind = "log-log slope" if self.log else "slope"
+        return f"{kind} of {self.metric} on {self.axis}" + (f" over {_where(self.where)}" if self.where else "")
+
+
+@dataclass(frozen=True)
+class Share:
+    """Per replicate: 1 when ``q`` lies ``op`` ``threshold``, else 0 (its mean is a share of replicates,
+    tested exactly by the binomial distribution)."""
+
+    q: Any
+    op: Literal[">", ">=", "<", "<="]
+    threshold: float
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return self.q.metrics
+
+    def selects(self, case) -> bool:
+        return self.q.selects(case)
+
+    def values(self, table: Table) -> np.ndarray:
+        v = self.q.values(table)
+        t = self.threshold
+        hit = {">": v > t, ">=": v >= t, "<": v < t, "<=": v <= t}[self.op]
+        return np.where(np.isfinite(v), hit.astype(float), np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        return 0.0, 1.0
+
+    def describe(self) -> str:
+        return f"share of replicates with {self.q.describe()} {self.op} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Escape hatch: per-replicate values ``fn(table) -> (R,)`` with a declared range and metrics.
+
+    Prefer the quantities above; a Derived quantity is tested by the same calibrated inference (it
+    must give one independent value per replicate, never a statistic pooled over replicates)."""
+
+    fn: Callable[[Table], np.ndarray]
+    metrics: tuple[str, ...]
+    description: str
+    bounds: tuple[float, float]
+    where: Where = None
+
+    def selects(self, case) -> bool:
+        return case.matches(self.where)
+
+    def values(self, table: Table) -> np.ndarray:
+        out = np.asarray(self.fn(table), dtype=float)
+        if out.shape != (table.n_replicates,):
+            raise ValueError(f"Derived quantity {self.description!r} must return one value per replicate "
+                             f"({table.n_replicates}), got shape {out.shape}")
+        return out
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        return self.bounds
+
+    def describe(self) -> str:
+        return self.description
+
+
+def _present(v: object) -> bool:
+    return v is not None
+
+
+def _where(where: Where) -> str:
+    return ", ".join(f"{k}={getattr(v, '__name__', v)}" for k, v in (where or {}).items())
+
+
+Quantity = CellMean | Diff | Scaled | Extreme | RankTrend | Slope | Share | Derived
