@@ -33,3 +33,63 @@ def test_an_undeclared_budget_fails_at_start():
     suite = _suite(lambda cases, ctx: iter(()))
     with pytest.raises(ValueError, match="no cases for budget 'paper'"):
         Session(budget="paper", device="cpu", write=False).start([suite])
+
+
+def _noisy_suite(claims=None):
+    """A suite whose measurement is a draw from the replicate's seed (so streams change it)."""
+    import numpy as np
+
+    from redshift.parts import Part
+    from redshift.quantities import CellMean
+
+    def measure(cases, ctx):
+        for c in cases:
+            for r in range(ctx.replicates):
+                yield Record(c, r, {"m": float(ctx.rng(c, r).normal(1.0, 0.1))})
+
+    part = Part("m", "units", CellMean("m"), support=Above(0.0))
+    claims = claims or (Claim("S-1", "m is positive", "src", parts=(part,)),)
+    exp = Experiment("e", cases={"smoke": CASES}, measure=measure, metrics={"m": Metric(range=(-10.0, 10.0))},
+                     claims=claims, replicates={"smoke": 8})
+    return Suite("s", "1", "t", experiments=(exp,)), np
+
+
+def test_a_seed_stream_changes_the_replicates_and_is_recorded(tmp_path):
+    """The default stream and confirm-1 give different measurements; the run row stores the stream."""
+    import sqlite3
+
+    suite, _ = _noisy_suite()
+    effects = {}
+    for stream in ("default", "confirm-1", "default"):
+        session = Session(device="cpu", db_path=str(tmp_path / "s.sqlite"), seed_stream=stream)
+        session.start([suite])
+        effects.setdefault(stream, []).append(session.evaluate(suite, suite.claims)[0].effect)
+        session.finish()
+    assert effects["default"][0] == effects["default"][1] != effects["confirm-1"][0]
+    rows = sqlite3.connect(tmp_path / "s.sqlite").execute("SELECT seed_stream FROM runs ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == ["default", "confirm-1", "default"]
+
+
+def test_verdicts_carry_definition_hash_family_and_parts(tmp_path):
+    """A stored verdict has its definition hash, its Holm family and size, and one stored row per part."""
+    from redshift.results.db import Database
+
+    suite, _ = _noisy_suite()
+    session = Session(device="cpu", db_path=str(tmp_path / "p.sqlite"))
+    session.start([suite])
+    v = session.evaluate(suite, suite.claims)[0]
+    session.finish()
+    assert len(v.definition) == 12 and (v.family, v.family_size) == ("s", 1) and v.unit == "units"
+    with Database(tmp_path / "p.sqlite", create=False) as db:
+        row = db.query("SELECT id, definition_hash, family FROM verdicts")[0]
+        parts = db.parts_of(row["id"])
+    assert row["definition_hash"] == v.definition and [p["name"] for p in parts] == ["m"]
+    assert parts[0]["estimate"] == pytest.approx(v.effect)
+
+
+def test_a_bad_seed_stream_is_bad_input():
+    """A stream name with a space is refused before anything is written."""
+    from redshift.runner import BadInput
+
+    with pytest.raises(BadInput, match="seed stream"):
+        Session(device="cpu", write=False, seed_stream="not ok")

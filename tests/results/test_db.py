@@ -169,3 +169,36 @@ def test_reading_an_old_file_does_not_migrate_it(tmp_path):
     with pytest.raises(DatabaseError, match="schema version 1"):
         read(path)
     assert _digest(path) == before
+
+
+V2_FILE = Path(__file__).parents[1] / "data" / "results_v2.sqlite"
+
+
+def test_migration_from_v2_adds_parts_and_keeps_every_row(tmp_path):
+    """A v2 file (written by commit 829e38a) migrates to the current schema: rows intact, stream 'default'."""
+    import shutil
+
+    path = tmp_path / "v2.sqlite"
+    shutil.copy(V2_FILE, path)
+    with Database(path) as db:
+        run = db.run(1)
+        verdict = db.query("SELECT * FROM verdicts")[0]
+        assert run["seed_stream"] == "default" and verdict["claim"] == "TOY-1" and verdict["effect"] == 0.5
+        assert db.parts_of(verdict["id"]) == [] and len(db.query("SELECT * FROM measurements")) == 1
+
+
+def test_parts_round_trip_through_the_database(tmp_path):
+    """A verdict's parts are stored in order with their units and read back equal."""
+    from redshift.claims import Verdict
+    from redshift.parts import PartResult
+
+    parts = (PartResult("gap", "points", False, 2.5, 1.0, 4.0, 0.01, 0.9, 10, "betting", "support", "> 0", "< 0"),
+             PartResult("fit", "share", True, 1.0, 0.7, 1.0, 0.002, float("nan"), 10, "binomial", "support", "> 0.5"))
+    v = Verdict(claim="X-1", statement="s", status="supported", predicted="supported", effect=2.5, ci_low=1.0,
+                ci_high=4.0, p_value=0.01, n=10, unit="points", binding="gap", parts=parts, definition="abc123abc123")
+    with Database(tmp_path / "p.sqlite") as db:
+        db.write_verdicts(db.start_run(_info()), "x", "1", [v])
+        got = db.parts_of(db.query("SELECT id FROM verdicts")[0]["id"])
+    assert [(p["name"], p["unit"], p["gate"], p["estimate"], p["method"]) for p in got] == \
+        [("gap", "points", 0, 2.5, "betting"), ("fit", "share", 1, 1.0, "binomial")]
+    assert got[1]["p_refute"] is None
