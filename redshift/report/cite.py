@@ -1,8 +1,9 @@
 """``redshift cite CLAIM_ID [--run RUN_ID]``: one line a paper can quote, plus the source's BibTeX.
 
-The line holds every field needed to reproduce the number: claim, verdict, effect, 95% CI,
-replicates, suite and its version, commit (with +dirty when the tree had local changes), budget,
-device, torch version, and the run id and date. The BibTeX is the suite's ``citation`` field (the
+The line holds every field needed to reproduce the number: claim, verdict, the binding part's effect
+in its unit with the 95% CI, replicates, the Holm family and its size, the claim's definition hash,
+suite and its version, commit (with +dirty when the tree had local changes), budget, seed stream,
+device, torch version, and the run id and date; then one line per part of the claim, in its unit. The BibTeX is the suite's ``citation`` field (the
 paper the claim comes from); when the suite is not installed here or declares none, a BibTeX
 comment says so instead of an invented entry.
 """
@@ -40,18 +41,37 @@ class Citation:
     date: str
     run_status: str
     bibtex: str
+    unit: str = ""
+    binding: str = ""
+    definition: str = ""
+    family: str = ""
+    family_size: int = 0
+    seed_stream: str = "default"
+    parts: tuple = ()
 
     @property
     def line(self) -> str:
         commit = (self.commit[:7] if self.commit else "none") + ("+dirty" if self.dirty else "")
         tail = "" if self.run_status == "complete" else f", {self.run_status} run"
-        return (f"{self.claim} {self.verdict}, effect {_num(self.effect)} [95% CI {_num(self.ci_low)}, "
-                f"{_num(self.ci_high)}], {self.replicates} replicates, suite {self.suite} v{self.suite_version}, "
-                f"commit {commit}, budget {self.budget}, device {self.device} ({self.hardware}), "
-                f"torch {self.torch} (redshift run {self.run_id}, {self.date[:10]}{tail})")
+        what = f"{self.binding} " if self.binding else "effect "
+        unit = f" {self.unit}" if self.unit else ""
+        family = f", Holm family {self.family} of {self.family_size}" if self.family else ""
+        definition = f", definition {self.definition}" if self.definition else ""
+        stream = "" if self.seed_stream == "default" else f", seed stream {self.seed_stream}"
+        return (f"{self.claim} {self.verdict}, {what}{_num(self.effect)}{unit} [95% CI {_num(self.ci_low)}, "
+                f"{_num(self.ci_high)}], {self.replicates} replicates{family}, suite {self.suite} "
+                f"v{self.suite_version}{definition}, commit {commit}, budget {self.budget}{stream}, device "
+                f"{self.device} ({self.hardware}), torch {self.torch} (redshift run {self.run_id}, {self.date[:10]}{tail})")
+
+    @property
+    def part_lines(self) -> list[str]:
+        """One line per part of the claim: name, estimate in its unit, 95% CI, p, state."""
+        return [f"  {'gate ' if p.get('gate') else ''}{p['name']}: {_num(p['estimate'])} {p['unit']} "
+                f"[95% CI {_num(p['ci_low'])}, {_num(p['ci_high'])}], p {_num(p['p_support'])}, {p['method']}, "
+                f"{p['state']}" for p in self.parts]
 
     def to_json(self) -> dict:
-        return asdict(self) | {"line": self.line}
+        return asdict(self) | {"line": self.line, "parts": [dict(p) for p in self.parts]}
 
 
 def _num(x: float | None) -> str:
@@ -96,4 +116,11 @@ def cite(db: Database, claim: str, run: int | None = None) -> Citation:
         dirty=bool(info["dirty"]), budget=info["budget"], device=info["device"],
         hardware=str(machine.get("gpu") or machine.get("cpu") or "unknown hardware"),
         torch=str(versions.get("torch", "unknown")), run_id=int(info["id"]), date=str(info["started_at"]),
-        run_status=str(info["status"]), bibtex=bibtex(row["suite"]))
+        run_status=str(info["status"]), bibtex=bibtex(row["suite"]), unit=row.get("unit") or "",
+        binding=row.get("binding") or "", definition=row.get("definition_hash") or "", family=row.get("family") or "",
+        family_size=int(row.get("family_size") or 0), seed_stream=str(info.get("seed_stream") or "default"),
+        parts=tuple(_part(p) for p in (db.parts_of(int(row["id"])) if "definition_hash" in row else [])))
+
+
+def _part(p) -> dict:
+    return {k: p[k] for k in ("name", "unit", "gate", "estimate", "ci_low", "ci_high", "p_support", "method", "state")}

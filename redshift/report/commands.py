@@ -88,6 +88,8 @@ def cmd_cite(args: argparse.Namespace) -> int:
         return 0
     out, _ = _consoles()
     out.print(citation.line, markup=False, soft_wrap=True)
+    for line in citation.part_lines:
+        out.print(line, markup=False, soft_wrap=True)
     out.print("")
     out.print(citation.bibtex, markup=False, soft_wrap=True)
     return 0

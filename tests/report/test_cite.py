@@ -18,7 +18,8 @@ def test_cite_prints_every_field(fig_run, fig_env, capsys):
         c = cite(db, "FIG-1")
         commit = (db.run(fig_run)["commit_sha"] or "no commit")[:7]
     line = out.splitlines()[0]
-    for field in ("FIG-1 supported", f"effect {c.effect:.3g}", f"[95% CI {c.ci_low:.3g}, {c.ci_high:.3g}]",
+    assert len(c.definition) == 12 and f"definition {c.definition}" in out and c.family == "figtoy"
+    for field in ("FIG-1 supported", f"{c.binding} {c.effect:.3g}", f"[95% CI {c.ci_low:.3g}, {c.ci_high:.3g}]",
                   "6 replicates", "suite figtoy v3", f"commit {commit}", "budget smoke", "device cpu",
                   f"torch {torch.__version__}", f"redshift run {fig_run}"):
         assert field in line, field
