@@ -313,6 +313,95 @@ class Share:
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """Per replicate: ``num / den`` (NaN where den is 0). Its range is declared (``bounds``), since a ratio
+    of two ranged quantities is unbounded whenever den can reach 0."""
+
+    num: Any
+    den: Any
+    bounds: tuple[float, float] = UNBOUNDED
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.num.metrics + self.den.metrics))
+
+    def selects(self, case) -> bool:
+        return self.num.selects(case) or self.den.selects(case)
+
+    def values(self, table: Table) -> np.ndarray:
+        d = self.den.values(table)
+        with np.errstate(all="ignore"):
+            return np.where(d != 0, self.num.values(table) / d, np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        return self.bounds
+
+    def describe(self) -> str:
+        return f"({self.num.describe()}) / ({self.den.describe()})"
+
+
+@dataclass(frozen=True)
+class Least:
+    """Per replicate: the smallest (``how='min'``) or largest (``'max'``) of several quantities, e.g. the
+    weakest of three activations."""
+
+    qs: tuple
+    how: Literal["min", "max"] = "min"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m for q in self.qs for m in q.metrics))
+
+    def selects(self, case) -> bool:
+        return any(q.selects(case) for q in self.qs)
+
+    def values(self, table: Table) -> np.ndarray:
+        v = np.vstack([q.values(table) for q in self.qs])  # (Q, R)
+        with np.errstate(invalid="ignore"):
+            out = v.min(axis=0) if self.how == "min" else v.max(axis=0)
+        return np.where(np.isfinite(v).all(axis=0), out, np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        ends = [q.range(ranges) for q in self.qs]
+        pick = min if self.how == "min" else max
+        return pick(e[0] for e in ends), pick(e[1] for e in ends)
+
+    def describe(self) -> str:
+        return f"{self.how} of [" + "; ".join(q.describe() for q in self.qs) + "]"
+
+
+@dataclass(frozen=True)
+class CellShare:
+    """Per replicate: the share of the matching cells whose ``metric`` lies ``op`` ``threshold``."""
+
+    metric: str
+    op: Literal[">", ">=", "<", "<="]
+    threshold: float
+    where: Where = None
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def selects(self, case) -> bool:
+        return case.matches(self.where)
+
+    def values(self, table: Table) -> np.ndarray:
+        v = _cells(table, self.metric, self.where)  # (C, R)
+        t = self.threshold
+        with np.errstate(invalid="ignore"):
+            hit = {">": v > t, ">=": v >= t, "<": v < t, "<=": v <= t}[self.op]
+        return np.where(_complete(v), hit.mean(axis=0) if v.size else np.nan, np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        return 0.0, 1.0
+
+    def describe(self) -> str:
+        return f"share of cells with {self.metric} {self.op} {self.threshold:g}" + (
+            f" over {_where(self.where)}" if self.where else "")
+
+
+@dataclass(frozen=True)
 class Derived:
     """Escape hatch: per-replicate values ``fn(table) -> (R,)`` with a declared range and metrics.
 
@@ -350,4 +439,4 @@ def _where(where: Where) -> str:
     return ", ".join(f"{k}={getattr(v, '__name__', v)}" for k, v in (where or {}).items())
 
 
-Quantity = CellMean | Diff | Scaled | Extreme | RankTrend | Slope | Share | Derived
+Quantity = CellMean | Diff | Scaled | Extreme | RankTrend | Slope | Share | Ratio | Least | CellShare | Derived

@@ -9,7 +9,8 @@ import pytest
 from redshift import Above, Below, Case, Claim, Inside, Outside, Table
 from redshift.claims import assess, verdicts
 from redshift.parts import Part
-from redshift.quantities import UNBOUNDED, CellMean, Diff, Extreme, RankTrend, Scaled, Share, Slope
+from redshift.quantities import (UNBOUNDED, CellMean, CellShare, Diff, Extreme, Least, RankTrend, Ratio, Scaled,
+                                 Share, Slope)
 
 CASES = tuple(Case("e", {"g": g, "x": x}) for g in ("a", "b") for x in (1, 2, 4))
 RANGES = {"acc": (0.0, 1.0), "z": UNBOUNDED, "fit": (0.0, 1.0)}
@@ -39,6 +40,16 @@ def test_cell_mean_diff_and_scale_have_known_values():
     assert np.allclose(diff.values(t), 40.0) and diff.range(RANGES) == (-100.0, 100.0)
     assert np.allclose(Extreme("acc", {"g": "a"}).values(t), 0.2)
     assert np.allclose(Extreme("acc", how="max").values(t), 0.7)
+
+
+def test_ratio_least_and_cell_share_have_known_values():
+    """Ratio of group means 0.6/0.2 = 3; the least of the two groups' means 0.2; 2 of 3 cells of g=b above 0.55."""
+    acc = np.tile(np.array([[0.1], [0.2], [0.3], [0.5], [0.6], [0.7]]), (1, 3))
+    t = _table(acc)
+    a, b = CellMean("acc", {"g": "a"}), CellMean("acc", {"g": "b"})
+    assert np.allclose(Ratio(b, a).values(t), 3.0) and Ratio(b, a).range(RANGES) == UNBOUNDED
+    assert np.allclose(Least((a, b)).values(t), 0.2) and Least((a, b), "max").range(RANGES) == (0.0, 1.0)
+    assert np.allclose(CellShare("acc", ">", 0.55, {"g": "b"}).values(t), 2 / 3)
 
 
 def test_rank_trend_and_slope_are_computed_within_each_replicate():
