@@ -2,7 +2,10 @@
 
 Claims: both verdicts, and whether the verdict flipped (any change of status; a claim present in
 one run only is "added"/"removed", not a flip). A flip is a regression when it moves away from the
-paper's prediction (A as predicted, B not) or B contradicts the prediction.
+paper's prediction (A as predicted, B not) or B contradicts the prediction. When the claim's
+definition hash differs between the runs (its parts, regions, cases or replicate counts changed),
+the row says "definition changed" instead: the two verdicts answer different questions, so a
+change of status there is neither a flip nor a regression. Runs on different seed streams are noted.
 
 Metrics: per (suite, experiment, case, metric) the replicates of A and of B are compared by
 ``redshift.report.changes.decide_changes`` (Welch, paired t over seed-matched replicates, or
@@ -51,6 +54,7 @@ class Comparison:
     def tripped(self, gate: Gate) -> bool:
         """True when the CI gate trips: regression, flip, or any change (flip or significant change)."""
         flips = bool(self.claims["flipped"].any()) if len(self.claims) else False
+        redefined = bool((self.claims["change"] == "definition changed").any()) if len(self.claims) else False
         states = pd.concat([self.metrics.get("status", pd.Series(dtype=object)),
                             self.timings.get("status", pd.Series(dtype=object))])
         if gate == "flip":
@@ -58,7 +62,7 @@ class Comparison:
         if gate == "regression":
             worse = bool(self.claims["regression"].any()) if len(self.claims) else False
             return worse or bool((states == "regression").any())
-        return flips or bool(states.isin(CHANGED).any())
+        return flips or redefined or bool(states.isin(CHANGED).any())
 
 
 def compare(db: Database, ref_a: str, ref_b: str, *, method: Method = "welch",
@@ -69,6 +73,10 @@ def compare(db: Database, ref_a: str, ref_b: str, *, method: Method = "welch",
     notes = [n for n in (ra.note, rb.note) if n]
     if a["budget"] != b["budget"]:
         notes.append(f"budgets differ ({a['budget']} vs {b['budget']}): cases of the same name may differ in size")
+    streams = (a.get("seed_stream") or "default", b.get("seed_stream") or "default")
+    if streams[0] != streams[1]:
+        notes.append(f"seed streams differ ({streams[0]} vs {streams[1]}): replicates are not seed-matched")
+        method = "welch" if method == "paired" else method
     metrics, only_m = compare_metrics(runs.measurements(db, ra.run_id), runs.measurements(db, rb.run_id), method)
     timings, only_t = compare_timings(runs.timings(db, ra.run_id), runs.timings(db, rb.run_id), method,
                                       timing_margin)
@@ -78,11 +86,15 @@ def compare(db: Database, ref_a: str, ref_b: str, *, method: Method = "welch",
 
 def compare_claims(va: pd.DataFrame, vb: pd.DataFrame) -> pd.DataFrame:
     """One row per claim in either run: both statuses, effects and CIs, flipped, regression."""
-    cols = ["suite", "claim", "statement", "predicted", "status", "effect", "ci_low", "ci_high", "n"]
+    cols = ["suite", "claim", "statement", "predicted", "status", "effect", "ci_low", "ci_high", "n", "unit",
+            "definition_hash"]
+    va, vb = (v.reindex(columns=list(dict.fromkeys(list(v.columns) + cols))) for v in (va, vb))
     both = pd.merge(va[cols], vb[cols], on=["suite", "claim"], how="outer", suffixes=("_a", "_b"), sort=False)
     present_a, present_b = both["status_a"].notna(), both["status_b"].notna()
-    both["change"] = np.select([~present_a, ~present_b, both["status_a"] != both["status_b"]],
-                               ["added", "removed", "flip"], "same")
+    redefined = (both["definition_hash_a"].notna() & both["definition_hash_b"].notna()
+                 & (both["definition_hash_a"] != both["definition_hash_b"]))
+    both["change"] = np.select([~present_a, ~present_b, redefined, both["status_a"] != both["status_b"]],
+                               ["added", "removed", "definition changed", "flip"], "same")
     both["flipped"] = both["change"] == "flip"
     predicted = both["predicted_b"].fillna(both["predicted_a"])
     both["predicted"] = predicted

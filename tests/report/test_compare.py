@@ -160,3 +160,20 @@ def test_unknown_reference_is_bad_input(db_path, capsys):
     _two_runs(db_path, "supported")
     assert main(["compare", "1", "no-such-ref-xyz"]) == 2
     assert "no-such-ref-xyz" in capsys.readouterr().err
+
+
+def test_a_changed_definition_is_reported_instead_of_a_flip(db_path):
+    """The same claim with another definition hash and another status: 'definition changed', not a flip,
+    so --fail-on flip does not trip while --fail-on any-change does."""
+    import dataclasses
+
+    values = {(0, "x"): [1.0, 2.0, 3.0]}
+    old = dataclasses.replace(verdict("T-1", "supported"), definition="aaaaaaaaaaaa")
+    new = dataclasses.replace(verdict("T-1", "inconclusive"), definition="bbbbbbbbbbbb")
+    a = synth_run(db_path, "a" * 40, values, verdicts=[old])
+    b = synth_run(db_path, "b" * 40, values, verdicts=[new])
+    with Database(db_path) as db:
+        cmp = compare(db, str(a), str(b))
+    row = cmp.claims.iloc[0]
+    assert row["change"] == "definition changed" and not row["flipped"] and not row["regression"]
+    assert not cmp.tripped("flip") and cmp.tripped("any-change")
