@@ -7,6 +7,7 @@ Output goes through the CLI's consoles (``redshift.cli.out`` / ``err``).
 from __future__ import annotations
 
 import argparse
+import sys
 import json
 from pathlib import Path
 from typing import Any
@@ -98,13 +99,36 @@ def cmd_cite(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from redshift.report.html import build_report
 
+    if args.format == "markdown":
+        return _report_markdown(args)
     if not args.out:
         raise BadInput("redshift report needs --out DIR (a folder for index.html and its pictures)")
-    report = build_report(args.db, args.run, Path(args.out))
+    if args.run and len(args.run) > 1:
+        raise BadInput("the HTML report shows one run: give --run once (markdown takes several)")
+    report = build_report(args.db, args.run[0] if args.run else None, Path(args.out))
     out, err = _consoles()
     for problem in report.problems:
         err.print(f"warning: {problem}")
     out.print(f"wrote {report.index} with {len(report.images)} pictures")
+    return 0
+
+
+def _report_markdown(args: argparse.Namespace) -> int:
+    from redshift.report.markdown import verdict_markdown
+    from redshift.results import Database
+
+    with Database(args.db, create=False) as db:
+        run_ids = args.run or [db.latest_run()]
+        if run_ids[0] is None:
+            raise BadInput(f"{db.path} holds no runs yet; run `redshift run` first")
+        for r in run_ids:
+            db.run(r)  # an unknown run id is bad input
+        text = verdict_markdown(db, run_ids)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        _consoles()[0].print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -142,8 +166,11 @@ def _cite_and_report_parsers(sub: Any) -> tuple[argparse.ArgumentParser, argpars
     c.add_argument("--run", type=int, help="run id (default: the latest complete run with this claim)")
     c.set_defaults(fn=cmd_cite)
     r = sub.add_parser("report", help="a static HTML page with the verdicts and every suite's figures")
-    r.add_argument("--run", type=int, help="run id (default: the latest complete run)")
-    r.add_argument("--out", help="output folder (index.html and PNGs)")
+    r.add_argument("--run", type=int, action="append",
+                   help="run id (default: the latest complete run); markdown: repeat to put runs side by side")
+    r.add_argument("--format", choices=["html", "markdown"], default="html",
+                   help="html (default): a page with figures; markdown: the verdict table of one or more runs")
+    r.add_argument("--out", help="output folder (html) or file (markdown; default stdout)")
     r.set_defaults(fn=cmd_report)
     return c, r
 

@@ -51,3 +51,26 @@ def test_cite_unknown_claim_is_bad_input(db_path, capsys):
     synth_run(db_path, None, {(0, "x"): [1.0, 2.0]})
     assert main(["cite", "NOPE-3"]) == 2
     assert "NOPE-3" in capsys.readouterr().err
+
+
+def test_markdown_report_puts_runs_side_by_side_and_marks_differences(tmp_path):
+    """Two runs of one claim on two streams: one row, a verdict column per run, '(differs)' on the flip."""
+    import dataclasses
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from synth import synth_run, verdict
+
+    from redshift.report.markdown import verdict_markdown
+
+    db_path = tmp_path / "m.sqlite"
+    v = dataclasses.replace(verdict("T-1", "supported"), definition="abcdefabcdef", unit="points", binding="gap")
+    a = synth_run(db_path, "a" * 40, {(0, "x"): [1.0, 2.0]}, verdicts=[v])
+    b = synth_run(db_path, "a" * 40, {(0, "x"): [1.0, 2.0]}, verdicts=[dataclasses.replace(v, status="inconclusive")])
+    with Database(db_path) as db:
+        text = verdict_markdown(db, [a, b])
+    row = next(line for line in text.splitlines() if line.startswith("| T-1 "))
+    assert "**supported** (differs)" in row and "**inconclusive UNDECIDED** (differs)" in row
+    assert "gap: 1 [0.5, 1.5] points" in row and "abcdefabcdef" in row
+    assert "claims whose verdict differs between the runs: 1" in text
