@@ -70,18 +70,32 @@ def _table(frame: pd.DataFrame, status_col: str | None = None) -> str:
 
 def verdict_frame(verdicts: pd.DataFrame) -> pd.DataFrame:
     """The verdict table as shown: numbers rounded, the CI as one column."""
+    col = lambda name: verdicts[name] if name in verdicts else pd.Series([None] * len(verdicts))  # noqa: E731
     return pd.DataFrame({
         "suite": verdicts["suite"], "claim": verdicts["claim"], "statement": verdicts["statement"].fillna(""),
         "verdict": verdicts["status"], "predicted": verdicts["predicted"].fillna(""),
-        "effect": verdicts["effect"].map(num),
+        "binding part": col("binding").fillna(""),
+        "effect": [f"{num(e)} {u or ''}".strip() for e, u in zip(verdicts["effect"], col("unit"))],
         "95% CI": [f"[{num(lo)}, {num(hi)}]" for lo, hi in zip(verdicts["ci_low"], verdicts["ci_high"])],
-        "Holm p": verdicts["p_adjusted"].map(num), "n": verdicts["n"], "decisive at": verdicts["decisive_at"]})
+        "Holm p": verdicts["p_adjusted"].map(num), "n": verdicts["n"], "decisive at": verdicts["decisive_at"],
+        "family": [f"{f} ({k})" if f else "" for f, k in zip(col("family").fillna(""), col("family_size").fillna(0))],
+        "definition": col("definition_hash").fillna("")})
+
+
+def parts_frame(parts: pd.DataFrame) -> pd.DataFrame:
+    """Every part of every claim in its unit (the binding part is the one a verdict reports)."""
+    return pd.DataFrame({
+        "claim": parts["claim"], "part": [("gate: " if g else "") + n for g, n in zip(parts["gate"], parts["name"])],
+        "unit": parts["unit"], "estimate": parts["estimate"].map(num),
+        "95% CI": [f"[{num(lo)}, {num(hi)}]" for lo, hi in zip(parts["ci_low"], parts["ci_high"])],
+        "support": parts["support"], "refute": parts["refute"], "p support": parts["p_support"].map(num),
+        "p refute": parts["p_refute"].map(num), "n": parts["n"], "method": parts["method"], "state": parts["state"]})
 
 
 def _provenance(info: dict) -> str:
     machine, versions = info["machine"], info["versions"]
     rows = [("run", info["id"]), ("status", info["status"]), ("commit", (info["commit_sha"] or "none")
-            + (" (dirty)" if info["dirty"] else "")), ("budget", info["budget"]), ("device", info["device"]),
+            + (" (dirty)" if info["dirty"] else "")), ("budget", info["budget"]), ("seed stream", info.get("seed_stream") or "default"), ("device", info["device"]),
             ("hardware", machine.get("gpu") or machine.get("cpu", "")), ("torch", versions.get("torch", "")),
             ("redshift", versions.get("redshift", "")), ("started", info["started_at"]),
             ("ended", info.get("ended_at") or ""), ("suites", ", ".join(f"{k} v{v}" for k, v in info["suites"].items()))]
@@ -157,7 +171,7 @@ def _suite_section(name: str, info: dict, verdicts: pd.DataFrame, long: pd.DataF
     return sec
 
 
-def _page(info: dict, verdicts: pd.DataFrame, sections: list[_Section]) -> str:
+def _page(info: dict, verdicts: pd.DataFrame, sections: list[_Section], parts: pd.DataFrame | None = None) -> str:
     counts = verdicts["status"].value_counts()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("supported", "refuted", "inconclusive"))
     body = [f"<h1>redshift report: run {info['id']}</h1>", _provenance(info),
@@ -165,6 +179,10 @@ def _page(info: dict, verdicts: pd.DataFrame, sections: list[_Section]) -> str:
             "lies in its support region and its Holm-adjusted p is at most 0.05. <span class=\"muted\">Inconclusive "
             "is not evidence against a claim: the run could not tell.</span></p>",
             _table(verdict_frame(verdicts), status_col="verdict")]
+    if parts is not None and len(parts):
+        body += ["<h2>parts</h2><p>Each claim is a conjunction of parts, each a quantity of the paper in its own "
+                 "unit; a gate is a precondition. The verdict table reports the binding part.</p>",
+                 _table(parts_frame(parts), status_col="state")]
     for sec in sections:
         body.extend(sec.html)
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>redshift run {info['id']}"
@@ -182,9 +200,10 @@ def build_report(db_path: str | os.PathLike | None, run: int | None, out_dir: Pa
             raise BadInput(f"{db.path} holds no runs yet; run `redshift run` first")
         info, verdicts = runs.run_info(db, run_id), runs.verdicts(db, run_id)
         long, timings = runs.measurements(db, run_id), runs.timings(db, run_id)
+        parts = runs.parts(db, run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = list(dict.fromkeys([*verdicts["suite"], *long["suite"]]))
     sections = [_suite_section(n, info, verdicts, long, timings, out_dir) for n in names]
     index = out_dir / "index.html"
-    index.write_text(_page(info, verdicts, sections), encoding="utf-8")
+    index.write_text(_page(info, verdicts, sections, parts), encoding="utf-8")
     return Report(index, tuple(p for s in sections for p in s.images), tuple(p for s in sections for p in s.problems))

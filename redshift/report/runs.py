@@ -86,6 +86,15 @@ def verdicts(db: Database, run_id: int) -> pd.DataFrame:
     return pd.read_sql_query("SELECT * FROM verdicts WHERE run_id = ? ORDER BY id", db.conn, params=(run_id,))
 
 
+def parts(db: Database, run_id: int) -> pd.DataFrame:
+    """A run's verdict parts (schema 3+; empty for older runs): suite, claim and every part column."""
+    tables = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "verdict_parts" not in tables:
+        return pd.DataFrame(columns=["suite", "claim", "name", "unit", "estimate", "ci_low", "ci_high"])
+    return pd.read_sql_query("SELECT v.suite, v.claim, p.* FROM verdict_parts p JOIN verdicts v ON v.id = p.verdict_id "
+                             "WHERE v.run_id = ? ORDER BY v.id, p.position", db.conn, params=(run_id,))
+
+
 def timings(db: Database, run_id: int) -> pd.DataFrame:
     """A run's kernel timings with the samples decoded to lists of seconds."""
     frame = pd.read_sql_query("SELECT suite, experiment, kernel, device, median_s, iqr_s, repeat, samples "

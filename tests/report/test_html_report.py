@@ -115,3 +115,14 @@ def test_page_renders_in_a_headless_browser(fig_run, fig_env, tmp_path):
                    capture_output=True)
     pixels = imread(shot)
     assert pixels.shape[0] > 100 and pixels[..., :3].std() > 0.01
+
+
+def test_the_page_lists_every_part_with_its_unit_and_the_definition_hash(fig_run, fig_env, tmp_path):
+    """The verdict table names the binding part, its unit and the definition hash; a parts table follows."""
+    from redshift.results import Database
+
+    report = build_report(fig_env, fig_run, tmp_path / "site")
+    page = report.index.read_text()
+    with Database(fig_env, create=False) as db:
+        row = db.query("SELECT binding, definition_hash FROM verdicts WHERE run_id = ?", (fig_run,))[0]
+    assert "<h2>parts</h2>" in page and row["definition_hash"] in page and row["binding"] in page
