@@ -1,4 +1,5 @@
-"""The statistics a claim can declare: Trend, Contrast, Equivalence, Mean, Custom.
+"""Legacy statistics a claim can declare: Trend, Contrast, Equivalence, Mean, Custom (being retired:
+new claims are conjunctions of parts, redshift.parts, tested by redshift.inference).
 
 Each reads metrics of its experiment's cases from a Table (case x replicate), returns an effect
 with a 95% bootstrap CI (replicates resampled jointly across cases), and a two-sided-scale p-value
@@ -170,12 +171,15 @@ class Mean:
 
 @dataclass(frozen=True)
 class Custom:
-    """Any effect ``fn(table) -> float`` (ratios, minima over cells, several metrics)."""
+    """Legacy: any effect ``fn(table) -> float``, bootstrapped. Its verdict reports the effect in ``unit``
+    (default "score": a slack, not a paper quantity). New claims use parts (redshift.parts) and, for a
+    per-replicate quantity the engine lacks, ``redshift.quantities.Derived``."""
 
     fn: Callable[[Table], float]
     metrics: tuple[str, ...]
     description: str
     where: Where = None
+    unit: str = "score"
 
     def selects(self, case: Case) -> bool:
         return case.matches(self.where)

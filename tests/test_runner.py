@@ -93,3 +93,19 @@ def test_a_bad_seed_stream_is_bad_input():
 
     with pytest.raises(BadInput, match="seed stream"):
         Session(device="cpu", write=False, seed_stream="not ok")
+
+
+def test_family_all_corrects_over_every_claim_of_every_installed_suite(monkeypatch, tmp_path):
+    """--family all: the Holm family is every non-exact claim of every installed suite, and each verdict says so."""
+    from pathlib import Path
+
+    from redshift.registry import select
+    from redshift.runner import family_size, run_suites
+
+    toy = Path(__file__).parent / "toy_suites"
+    monkeypatch.setenv("REDSHIFT_SUITE_PATHS", f"{toy / 'toy'}:{toy / 'toy_bad'}")
+    size = family_size(select([]))
+    alone = run_suites(["toy"], device="cpu", write=False)
+    joint = run_suites(["toy"], device="cpu", write=False, family="all")
+    assert size > len(alone) and {v.family_size for v in joint} == {size} and {v.family for v in joint} == {"all"}
+    assert all(j.p_adjusted >= a.p_adjusted for a, j in zip(alone, joint))
