@@ -41,6 +41,15 @@ def _share(rng: np.random.Generator, shape: tuple[int, int]) -> tuple[np.ndarray
     return (rng.random(shape) < 0.7).astype(float), 0.7
 
 
+def _rank_trend(rng: np.random.Generator, shape: tuple[int, int]) -> tuple[np.ndarray, float]:
+    """Per-replicate Spearman rho of 5 ordered cells with no trend (RankTrend's values), mapped from [-1, 1]
+    to [0, 1]; the truth is rho = 0 (0.5 after the map)."""
+    y = rng.random(shape + (5,)).argsort(axis=-1).argsort(axis=-1)  # (S, n, 5) random ranks
+    x = np.arange(5.0) - 2.0
+    rho = ((y - 2.0) * x).sum(axis=-1) / (x @ x)  # Spearman of distinct ranks
+    return (rho + 1) / 2, 0.5
+
+
 def _rates_bounded(y: np.ndarray, truth: float) -> tuple[float, float]:
     """(rate of 'mean > truth' decided, rate of 'mean < truth' decided) by betting on [0, 1]."""
     m = np.full(y.shape[0], truth)
@@ -65,6 +74,7 @@ FAMILIES = {
     "mean, bounded: normal (0.5 +- 0.1)": (lambda r, s: (np.clip(r.normal(0.5, 0.1, s), 0, 1), 0.5), _rates_bounded),
     "paired difference of two ceiling mixtures": (
         lambda r, s: ((_mixture(r, s)[0] - _mixture(r, s)[0] + 1) / 2, 0.5), _rates_bounded),
+    "rank trend (per-replicate Spearman, no trend)": (_rank_trend, _rates_bounded),
     "mean, unbounded: normal": (lambda r, s: (r.normal(0.0, 1.0, s), 0.0), _rates_unbounded),
     "mean, unbounded: exponential (skewed)": (lambda r, s: (r.exponential(1.0, s), 1.0), _rates_unbounded),
     "mean, unbounded: negated exponential": (lambda r, s: (-r.exponential(1.0, s), -1.0), _rates_unbounded),

@@ -36,12 +36,17 @@ def _table(title: str, columns: list[str]) -> RichTable:
     return table
 
 
+def _unit(row: dict, side: str) -> str:
+    unit = row.get(f"unit_{side}")
+    return f" {unit}" if isinstance(unit, str) and unit else ""
+
+
 def claims_table(cmp: Comparison) -> RichTable:
     table = _table("claims", ["claim", "A", "B", "change", "effect A [95% CI]", "effect B [95% CI]"])
     for r in cmp.claims.to_dict("records"):
         table.add_row(escape(r["claim"]), _styled(r["status_a"]), _styled(r["status_b"]), _styled(r["change"]),
-                      f"{num(r['effect_a'])} [{num(r['ci_low_a'])}, {num(r['ci_high_a'])}]",
-                      f"{num(r['effect_b'])} [{num(r['ci_low_b'])}, {num(r['ci_high_b'])}]")
+                      f"{num(r['effect_a'])} [{num(r['ci_low_a'])}, {num(r['ci_high_a'])}]{_unit(r, 'a')}",
+                      f"{num(r['effect_b'])} [{num(r['ci_low_b'])}, {num(r['ci_high_b'])}]{_unit(r, 'b')}")
     return table
 
 
