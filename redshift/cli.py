@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from redshift.results.db import DatabaseError
-from redshift.runner import BadInput, Reporter
+from redshift.runner import BadInput, Reporter, RunIncomplete
 
 out = Console(highlight=False, soft_wrap=False, width=160)
 err = Console(stderr=True, highlight=False)
@@ -57,8 +57,31 @@ class ProgressReporter(Reporter):
 
     def finish(self, suite: str, experiment: str, seconds: float) -> None:
         if self.task is not None:
-            task = self.progress.tasks[-1]
-            self.progress.update(self.task, total=task.completed or 1, completed=task.completed or 1)
+            self.progress.remove_task(self.task)
+            self.task = None
+
+    def planned(self, tracker: Any) -> None:
+        self.parts = {key: self.progress.add_task(f"{p.suite}/{p.experiment}: 0/{p.chunks} chunks", total=p.cases)
+                      for key, p in tracker.parts.items()}
+        self.overall = self.progress.add_task("all: ETA -", total=tracker.overall().cases)
+        self.chunk_done(tracker, None)
+
+    def chunk_done(self, tracker: Any, chunk: Any) -> None:
+        from redshift.progress import fmt_seconds
+
+        for key, task in getattr(self, "parts", {}).items():
+            p = tracker.parts[key]
+            failed = f", {p.chunks_failed} failed" if p.chunks_failed else ""
+            self.progress.update(task, completed=p.cases_done,
+                                 description=f"{p.suite}/{p.experiment}: {p.chunks_done}/{p.chunks} chunks{failed}")
+        if hasattr(self, "overall"):
+            total = tracker.overall()
+            self.progress.update(self.overall, completed=total.cases_done, description=f"all: {total.chunks_done}/"
+                                 f"{total.chunks} chunks, ETA {fmt_seconds(tracker.eta())}")
+
+    def chunk_failed(self, tracker: Any, chunk: Any, error: BaseException) -> None:
+        self.log(f"chunk {chunk.key} failed: {type(error).__name__}: {error}")
+        self.chunk_done(tracker, chunk)
 
 
 def _num(x: Any, digits: int = 3) -> str:
@@ -95,17 +118,29 @@ def _exit_code(rows: Sequence[dict]) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from redshift.executor import ExecutorConfig, ExecutorError
+    from redshift.resume import resume_run
     from redshift.runner import resolve_device, run_suites
 
     claims = [c.strip() for c in args.claims.split(",") if c.strip()] if args.claims else None
+    if args.resume is not None and (args.suites or claims or args.replicates):
+        raise BadInput("--resume takes the run's own suites, claims and replicates; give only the run id")
+    try:
+        executor = ExecutorConfig(args.workers, args.threads_per_worker, args.scheduler, args.scheduler_file)
+    except ExecutorError as exc:
+        raise BadInput(str(exc)) from None
     with ProgressReporter(enabled=not args.no_progress) as reporter:
-        verdicts = run_suites(args.suites, claims=claims, budget=args.budget, device=args.device, db=args.db,
-                              replicates=args.replicates, reporter=reporter)
+        if args.resume is not None:
+            verdicts = resume_run(args.resume, db=args.db, reporter=reporter, executor=executor)
+        else:
+            verdicts = run_suites(args.suites, claims=claims, budget=args.budget, device=args.device, db=args.db,
+                                  replicates=args.replicates, reporter=reporter, executor=executor)
     rows = [v.to_json() for v in verdicts]
     if args.json:
         print(json.dumps({"verdicts": rows}, indent=2))
     else:
-        out.print(verdict_table(rows, f"redshift verdicts ({args.budget}, {resolve_device(args.device)})"))
+        where = f"run {args.resume}" if args.resume is not None else f"{args.budget}, {resolve_device(args.device)}"
+        out.print(verdict_table(rows, f"redshift verdicts ({where})"))
         _summary(rows)
     return _exit_code(rows)
 
@@ -152,13 +187,54 @@ def cmd_show(args: argparse.Namespace) -> int:
         rows = [dict(r) for r in db.query("SELECT claim, statement, status, predicted, effect, ci_low, ci_high, "
                                           "p_value, n, seconds, p_adjusted, suite, ? AS budget, decisive_at "
                                           "FROM verdicts WHERE run_id = ? ORDER BY id", (run["budget"], run_id))]
+        progress = _run_progress(db, run_id) if run["status"] != "complete" else None
     if args.json:
-        print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows}, indent=2, default=str))
+        print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows, "progress": progress}, indent=2,
+                         default=str))
         return 0
+    if progress:
+        out.print(progress_table(progress, f"run {run_id} is {run['status']}: done and left"))
     title = f"run {run_id}: commit {(run['commit_sha'] or '?')[:10]}{'+dirty' if run['dirty'] else ''}, " \
             f"{run['budget']}, {run['device']}, {run['status']}"
     out.print(verdict_table(rows, title))
     _summary(rows)
+    return 0
+
+
+def _run_progress(db: Any, run_id: int) -> list[dict] | None:
+    """Per-experiment chunks and cases done of total, and the time left, of a stored run (None without a plan)."""
+    from redshift.progress import from_states
+    from redshift.results import chunkstore
+
+    chunks = chunkstore.stored_plan(db, run_id)
+    if not chunks:
+        return None
+    run = db.run(run_id)
+    tracker = from_states(chunks, chunkstore.chunk_states(db, run_id), run["executor"], run["started_at"])
+    return tracker.rows()
+
+
+def progress_table(rows: Sequence[dict], title: str) -> RichTable:
+    from redshift.progress import fmt_seconds
+
+    table = RichTable(title=title)
+    for col in ("suite", "experiment", "chunks done", "cases done", "failed", "compute", "time left"):
+        table.add_column(col, justify="left" if col in ("suite", "experiment") else "right")
+    for r in rows:
+        table.add_row(r["suite"], r["experiment"], f"{r['chunks_done']}/{r['chunks']}", f"{r['cases_done']}/{r['cases']}",
+                      str(r["failed"]), fmt_seconds(r["seconds"]), fmt_seconds(r["eta_s"]) if r["suite"] == "all" else "")
+    return table
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from redshift.results.merge import merge
+
+    report = merge(args.sources, args.into)
+    if args.json:
+        print(json.dumps({"copied": report.copied, "skipped": report.skipped}, indent=2))
+        return 0
+    for src in args.sources:
+        out.print(f"{src}: {report.copied.get(src, 0)} runs merged, {report.skipped.get(src, 0)} already in {args.into}")
     return 0
 
 
@@ -237,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--budget", default="smoke", help="smoke (default), standard or paper")
     run.add_argument("--replicates", type=int, help="override the replicate count of every experiment")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--workers", type=int, help="spread chunks over a local Dask cluster of N worker processes")
+    run.add_argument("--threads-per-worker", type=int, default=1, help="threads per local Dask worker (1)")
+    run.add_argument("--scheduler", help="address of a running Dask scheduler to attach to")
+    run.add_argument("--scheduler-file", help="a Dask scheduler file to attach to")
+    run.add_argument("--resume", type=int, metavar="RUN_ID", help="compute only the missing chunks of an incomplete run")
     _common(run)
     run.set_defaults(fn=cmd_run)
     ls = sub.add_parser("list", help="suites and claims with statements and sources")
@@ -252,6 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", help="output file (csv/json; default stdout) or folder (asv)")
     exp.add_argument("--db")
     exp.set_defaults(fn=cmd_export)
+    merge = sub.add_parser("merge", help="copy the runs of several databases into one (by run uuid, idempotent)")
+    merge.add_argument("sources", nargs="+", help="results databases to merge")
+    merge.add_argument("--into", required=True, help="the database to merge into (created when missing)")
+    merge.add_argument("--json", action="store_true")
+    merge.set_defaults(fn=cmd_merge)
     bench = sub.add_parser("bench", help="throughput of the kernels: batched vs one network at a time")
     bench.add_argument("--quick", action="store_true", help="smaller sizes")
     _common(bench)
@@ -277,6 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BadInput, DatabaseError) as exc:
         sys.stderr.write(f"redshift: error: {' '.join(str(exc).split())}\n")
         return 2
+    except RunIncomplete as exc:
+        sys.stderr.write(f"redshift: {exc}\n")
+        return 3
     except KeyboardInterrupt:
         err.print("redshift: interrupted; the run is kept, marked incomplete")
         return 130

@@ -30,6 +30,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--redshift-device", default="auto", choices=["auto", "cpu", "cuda"], help="device (auto)")
     group.addoption("--redshift-db", default=None, help="results database (default $REDSHIFT_DB or results/redshift.sqlite)")
     group.addoption("--redshift-replicates", type=int, default=None, help="override every experiment's replicates")
+    group.addoption("--redshift-workers", type=int, default=None, help="chunks on a local Dask cluster of N workers")
+    group.addoption("--redshift-threads-per-worker", type=int, default=1, help="threads per local Dask worker (1)")
+    group.addoption("--redshift-scheduler", default=None, help="address of a running Dask scheduler")
+    group.addoption("--redshift-scheduler-file", default=None, help="a Dask scheduler file")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,10 +53,18 @@ def _check_options(config: pytest.Config) -> None:
     if replicates is not None and replicates < 1:
         raise pytest.UsageError("--redshift-replicates must be a positive integer")
     try:
+        _executor(config)
         resolve_device(config.getoption("redshift_device"))
         _inspect(resolve_path(config.getoption("redshift_db")))
-    except (BadInput, DatabaseError) as exc:
+    except (BadInput, DatabaseError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def _executor(config: pytest.Config) -> Any:
+    from redshift.executor import ExecutorConfig
+
+    return ExecutorConfig(config.getoption("redshift_workers"), config.getoption("redshift_threads_per_worker"),
+                          config.getoption("redshift_scheduler"), config.getoption("redshift_scheduler_file"))
 
 
 def _is_suite_file(path: Path) -> bool:
@@ -144,8 +156,8 @@ def _session(config: pytest.Config) -> Any:
         suites = {item_suite.name: item_suite for item_suite in config.stash.get(_SUITES, [])}
         session = Session(budget=config.getoption("redshift_budget"), device=config.getoption("redshift_device"),
                           db_path=config.getoption("redshift_db"), replicates=config.getoption("redshift_replicates"),
-                          argv=["pytest", *config.invocation_params.args])
-        session.start(list(suites.values()))
+                          argv=["pytest", *config.invocation_params.args], executor=_executor(config))
+        session.start(list(suites.values()), config.stash.get(_FAMILIES, None))
         config.stash[_SESSION] = session
     return config.stash[_SESSION]
 

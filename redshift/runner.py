@@ -6,10 +6,7 @@ arrives; verdicts are decided per suite with Holm correction across the claims e
 """
 from __future__ import annotations
 
-import json
-import math
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -17,12 +14,17 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import torch
 
+from redshift.chunks import Chunk, plan
 from redshift.claims import Claim, Verdict, assess, verdicts
+from redshift.driver import Driver, executor_record, suites_by_name
+from redshift.executor import ExecutorConfig
+from redshift.progress import Tracker
 from redshift.registry import UnknownSuite, select
+from redshift.results import chunkstore
 from redshift.results.db import Database, RunInfo
 from redshift.results.machine import git_state, machine_info, versions
 from redshift.seeding import determinism_flags, seed_for
-from redshift.suite import BUDGETS, Context, ContextHooks, Experiment, Record, Suite
+from redshift.suite import BUDGETS, ContextHooks, Experiment, Record, Suite
 from redshift.table import Table
 
 
@@ -68,24 +70,18 @@ class Reporter(ContextHooks):
     def finish(self, suite: str, experiment: str, seconds: float) -> None:
         pass
 
+    def planned(self, tracker: Tracker) -> None:
+        pass
 
-class _Hooks(ContextHooks):
-    def __init__(self, session: "Session", suite: str, reporter: Reporter) -> None:
-        self.session, self.suite, self.reporter = session, suite, reporter
+    def chunk_done(self, tracker: Tracker, chunk: Chunk) -> None:
+        pass
 
-    def set_total(self, total: int) -> None:
-        self.reporter.set_total(total)
+    def chunk_failed(self, tracker: Tracker, chunk: Chunk, error: BaseException) -> None:
+        pass
 
-    def advance(self, n: int) -> None:
-        self.reporter.advance(n)
 
-    def log(self, message: str) -> None:
-        self.reporter.log(message)
-
-    def timing(self, experiment: str, sample: Any) -> None:
-        self.session.timings.append((self.suite, experiment, sample))
-        if self.session.db is not None:
-            self.session.db.write_timing(self.session.run_id, self.suite, experiment, sample)
+class RunIncomplete(RuntimeError):
+    """Some chunks kept failing: every other chunk is stored and the run is marked incomplete."""
 
 
 @dataclass
@@ -100,6 +96,8 @@ class Session:
     reporter: Reporter = field(default_factory=Reporter)
     write: bool = True
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    seed_stream: str = "default"
 
     def __post_init__(self) -> None:
         check_budget(self.budget)
@@ -111,8 +109,11 @@ class Session:
         self.tables: dict[tuple[str, str], tuple[Table, float]] = {}
         self.timings: list[tuple[str, str, Any]] = []
         self.verdicts: list[Verdict] = []
+        self.suites: dict[str, Suite] = {}
+        self.driver = Driver(self, (), self.executor)
 
-    def start(self, suites: Sequence[Suite]) -> None:
+    def start(self, suites: Sequence[Suite], claims: dict[str, list[Claim]] | None = None) -> None:
+        """Write the run row and its chunk plan (the claims to evaluate, default every claim of ``suites``)."""
         for suite in suites:
             for exp in suite.experiments:
                 exp.cases_for(self.budget)  # a budget the suite does not declare fails before anything is written
@@ -124,67 +125,70 @@ class Session:
                            argv=self.argv)
             self.run_id = self.db.start_run(info)
         self.out_dir = self.out_dir or Path("results") / "out" / f"run-{self.run_id or 'nodb'}"
+        chosen = claims if claims is not None else {s.name: list(s.claims) for s in suites}
+        self.suites = suites_by_name(suites)
+        self.driver = Driver(self, plan(suites, chosen, self.budget, self.replicates), self.executor)
+        if self.db is not None:
+            inputs = {"suites": [s.name for s in suites], "claims": {k: [c.id for c in v] for k, v in chosen.items()},
+                      "budget": self.budget, "replicates": self.replicates, "device": self.device,
+                      "seed_stream": self.seed_stream}
+            chunkstore.store_plan(self.db, self.run_id, self.driver.plan, inputs, executor_record(self.executor))
+        self.reporter.planned(self.driver.tracker)
+
+    def attach(self, run_id: int, suites: Sequence[Suite], chosen: dict[str, list[Claim]]) -> None:
+        """Continue stored run ``run_id`` (``--resume``): same plan, its done chunks read back."""
+        self.run_id, self.suites = run_id, suites_by_name(suites)
+        self.out_dir = self.out_dir or Path("results") / "out" / f"run-{run_id}"
+        self.driver = Driver(self, plan(suites, chosen, self.budget, self.replicates), self.executor)
+        stored = [c.key for c in chunkstore.stored_plan(self.db, run_id)]
+        if stored != [c.key for c in self.driver.plan]:
+            raise BadInput(f"run {run_id} was planned by different suite code (its chunks differ from this "
+                           "checkout's); start a new run instead of --resume")
+        self.driver.preload(chunkstore.chunk_states(self.db, run_id))
+        chunkstore.set_executor(self.db, run_id, executor_record(self.executor, self.db.run(run_id)["executor"]))
+        self.reporter.planned(self.driver.tracker)
 
     def finish(self, status: str = "complete") -> None:
+        self.driver.close()
         if self.db is not None and self.run_id is not None:
             self.db.finish_run(self.run_id, status)
             self.db.close()
 
     def table(self, suite: Suite, exp: Experiment, claims: Sequence[Claim]) -> tuple[Table, float]:
-        """The experiment's measurements for the cases ``claims`` read (computed once, all cases)."""
+        """The experiment's measurements for the cases the run's claims read (its chunks, computed once)."""
         key = (suite.name, exp.name)
         if key not in self.tables:
-            ids = {c.id for c in exp.claims}
-            mine = [c for c in claims if c.id in ids]
-            cases = [case for case in exp.cases_for(self.budget) if any(c.reads(case) for c in mine)]
-            self.tables[key] = self._measure(suite, exp, cases)
+            chunks = self._chunks(suite, exp, claims)
+            self.driver.ensure([c for c in self.driver.plan if c.suite == suite.name])  # a suite's chunks together
+            failure = self.driver.failure_of(chunks)
+            if failure is not None:
+                raise failure
+            self.tables[key] = self._table(suite, exp, chunks)
         return self.tables[key]
 
-    def _measure(self, suite: Suite, exp: Experiment, cases: list) -> tuple[Table, float]:
-        reps = self.replicates or exp.replicates_for(self.budget)
-        out = Path(self.out_dir) / suite.name
-        ctx = Context(suite.name, exp, self.budget, self.torch_device, reps, out, _Hooks(self, suite.name, self.reporter))
-        self.reporter.start(suite.name, exp.name, len(cases), reps)
-        t0 = time.perf_counter()
-        seen: set[tuple[str, int]] = set()
-        names = {c.name for c in cases}
-        records = [self._store(suite, exp, self._check(exp, rec, names, reps, seen)) for rec in exp.measure(cases, ctx)]
-        seconds = time.perf_counter() - t0
-        if len(seen) != len(cases) * reps:
-            raise ValueError(f"suite {suite.name}: experiment {exp.name} yielded {len(seen)} records, expected "
-                             f"{len(cases) * reps} (one per case and replicate)")
-        self.reporter.finish(suite.name, exp.name, seconds)
+    def _chunks(self, suite: Suite, exp: Experiment, claims: Sequence[Claim]) -> list[Chunk]:
+        mine = [c for c in self.driver.plan if (c.suite, c.experiment) == (suite.name, exp.name)]
+        if not mine:  # claims not named at start (a plugin family): plan them now
+            mine = list(plan([suite], {suite.name: claims}, self.budget, self.replicates))
+            mine = [c for c in mine if c.experiment == exp.name]
+            self.driver.plan += mine
+            self.driver.tracker = Tracker(self.driver.plan)
+        return mine
+
+    def _table(self, suite: Suite, exp: Experiment, chunks: list[Chunk]) -> tuple[Table, float]:
+        names = {n for c in chunks for n in c.cases}
+        cases = [c for c in exp.cases_for(self.budget) if c.name in names]
+        records = [r for c in chunks for r in self.driver.records[c.key]]
+        reps = chunks[0].replicates if chunks else (self.replicates or exp.replicates_for(self.budget))
         table = Table.from_records(cases, records, reps)
         if exp.figures is not None:
+            out = Path(self.out_dir) / suite.name
             out.mkdir(parents=True, exist_ok=True)
             exp.figures(frame_of(suite, exp, records), out)
-        return table, seconds
+        return table, sum(self.driver.seconds[c.key] for c in chunks)
 
-    @staticmethod
-    def _check(exp: Experiment, rec: Record, names: set[str], reps: int, seen: set) -> Record:
-        """A record must name a requested case and replicate, once, with declared metrics only."""
-        where = f"experiment {exp.name}, record {rec.case.name} replicate {rec.replicate}"
-        if rec.case.name not in names or not 0 <= rec.replicate < reps:
-            raise ValueError(f"{where}: not a requested case and replicate (0..{reps - 1})")
-        if (rec.case.name, rec.replicate) in seen:
-            raise ValueError(f"{where}: yielded twice")
-        unknown = [m for m in rec.values if m not in exp.metrics]
-        if unknown:
-            raise ValueError(f"{where}: undeclared metric {unknown[0]!r}")
-        seen.add((rec.case.name, rec.replicate))
-        return rec
-
-    def _store(self, suite: Suite, exp: Experiment, rec: Record) -> Record:
-        if self.db is not None:
-            params = json.dumps(rec.case.params, sort_keys=True)
-            rows = [(suite.name, exp.name, rec.case.name, params, rec.replicate, m, _sql_num(v),
-                     exp.metrics[m].unit, exp.metrics[m].direction, exp.metrics[m].margin)
-                    for m, v in rec.values.items()]
-            self.db.write_replicate(self.run_id, rows)
-        return rec
-
-    def evaluate(self, suite: Suite, claims: Sequence[Claim]) -> list[Verdict]:
-        """Decide ``claims`` of ``suite`` as one Holm family; store and return the verdicts."""
+    def evaluate(self, suite: Suite, claims: Sequence[Claim], store: bool = True) -> list[Verdict]:
+        """Decide ``claims`` of ``suite`` as one Holm family; store (unless ``store`` is false) and return them."""
         assessments, extra = [], {}
         for claim in claims:
             exp = suite.experiment_of(claim.id)
@@ -194,17 +198,10 @@ class Session:
             extra[claim.id] = seconds
         out = verdicts(assessments, suite=suite.name, budget=self.budget, family_size=len(suite.claims),
                        extra_seconds=extra)
-        if self.db is not None:
+        if self.db is not None and store:
             self.db.write_verdicts(self.run_id, suite.name, suite.version, out)
         self.verdicts.extend(out)
         return out
-
-
-def _sql_num(v: Any) -> float | None:
-    if v is None:
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
 
 
 def frame_of(suite: Suite, exp: Experiment, records: Iterable[Record]):
@@ -218,18 +215,41 @@ def frame_of(suite: Suite, exp: Experiment, records: Iterable[Record]):
 
 def run_suites(names: Sequence[str] | None = None, *, claims: Sequence[str] | None = None, budget: str = "smoke",
                device: str = "auto", db: str | None = None, replicates: int | None = None,
-               reporter: Reporter | None = None, write: bool = True, out_dir: Path | None = None) -> list[Verdict]:
-    """Run suites (all when ``names`` is empty) and return their verdicts; the run is stored in ``db``."""
+               reporter: Reporter | None = None, write: bool = True, out_dir: Path | None = None,
+               executor: ExecutorConfig | None = None) -> list[Verdict]:
+    """Run suites (all when ``names`` is empty) and return their verdicts; the run is stored in ``db``.
+    Raises RunIncomplete when some chunk kept failing (every other chunk is stored)."""
     try:
         suites = select(list(names or []))
     except UnknownSuite as exc:
         raise BadInput(str(exc)) from None
     chosen = select_claims(suites, claims)
     session = Session(budget=check_budget(budget), device=device, db_path=db, replicates=replicates,
-                      reporter=reporter or Reporter(), write=write, out_dir=out_dir)
-    session.start(suites)
-    for suite in suites:
-        if suite.name in chosen:
-            session.evaluate(suite, chosen[suite.name])
+                      reporter=reporter or Reporter(), write=write, out_dir=out_dir,
+                      executor=executor or ExecutorConfig())
+    suites = [s for s in suites if s.name in chosen]
+    session.start(suites, chosen)
+    return complete(session, suites, chosen)
+
+
+def complete(session: Session, suites: Sequence[Suite], chosen: dict[str, list[Claim]],
+             stored: frozenset[str] = frozenset()) -> list[Verdict]:
+    """Compute every chunk of the plan, decide each suite whose chunks all arrived (suites in ``stored``
+    already have their verdicts in the run), and finish the run: complete, or incomplete and raise."""
+    driver = session.driver
+    try:
+        driver.ensure(driver.plan)
+        for suite in suites:
+            if driver.failure_of(c for c in driver.plan if c.suite == suite.name) is None:
+                session.evaluate(suite, chosen[suite.name], store=suite.name not in stored)
+    except BaseException:
+        session.finish("incomplete")
+        raise
+    if driver.failures:
+        session.finish("incomplete")
+        key, exc = next(iter(driver.failures.items()))
+        raise RunIncomplete(f"run {session.run_id} is incomplete: {len(driver.failures)} of {len(driver.plan)} "
+                            f"chunks failed (first {key}: {type(exc).__name__}: {exc}); the other chunks are "
+                            f"stored; fix the cause and run `redshift run --resume {session.run_id}`")
     session.finish("complete")
     return session.verdicts
