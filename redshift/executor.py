@@ -144,7 +144,7 @@ def local_cluster(config: ExecutorConfig, device: str) -> Any:
     from distributed import LocalCluster, Nanny, Scheduler, SpecCluster
 
     dask.config.set({"distributed.worker.multiprocessing-method": "spawn"})
-    quiet = {"silence_logs": logging.ERROR}
+    quiet = {"silence_logs": logging.CRITICAL}
     if not device.startswith("cuda"):
         return LocalCluster(n_workers=config.workers, threads_per_worker=config.threads_per_worker, processes=True,
                             dashboard_address=None, **quiet)
