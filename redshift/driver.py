@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from redshift.chunks import Chunk
@@ -60,7 +62,7 @@ class Driver:
         if self.config.distributed and device.startswith("cuda"):
             device = "cuda"  # each worker sees only its pinned GPU
         return ChunkTask(chunk, device, self.session.seed_stream, str(self.session.out_dir),
-                         os.environ.get("REDSHIFT_SUITE_PATHS", ""))
+                         suite_paths(self.session.suites.get(chunk.suite)))
 
     def failure_of(self, chunks: Iterable[Chunk]) -> BaseException | None:
         return next((self.failures[c.key] for c in chunks if c.key in self.failures), None)
@@ -119,6 +121,18 @@ class Driver:
 
     def _experiment(self, chunk: Chunk) -> Experiment:
         return find_experiment(self.session.suites[chunk.suite], chunk.experiment)
+
+
+def suite_paths(suite: Suite | None) -> str:
+    """$REDSHIFT_SUITE_PATHS for a worker: the driver's, plus the folder of a suite loaded from a file
+    (the pytest plugin collects suites by path), so a worker finds it by name."""
+    paths = [p for p in os.environ.get("REDSHIFT_SUITE_PATHS", "").split(os.pathsep) if p]
+    module = sys.modules.get(getattr(suite.experiments[0].measure, "__module__", "") or "") if suite else None
+    top = sys.modules.get(module.__name__.split(".")[0]) if module else None
+    if top is not None and top.__name__.startswith("_redshift_suite_") and getattr(top, "__file__", None):
+        folder = str(Path(top.__file__).parent)
+        paths += [folder] if folder not in paths else []
+    return os.pathsep.join(paths)
 
 
 def rows_of(exp: Experiment, suite: str, records: Iterable[Record]) -> list[tuple]:
