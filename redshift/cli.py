@@ -18,6 +18,7 @@ from rich.table import Table as RichTable
 
 from redshift.results.db import DatabaseError
 from redshift.runner import BadInput, Reporter, RunIncomplete
+from redshift.scale_commands import ChunkProgress, add_merge_parser, progress_table, run_progress
 
 out = Console(highlight=False, soft_wrap=False, width=160)
 err = Console(stderr=True, highlight=False)
@@ -25,8 +26,9 @@ err = Console(stderr=True, highlight=False)
 STATUS_STYLE = {"supported": "green", "refuted": "red", "inconclusive": "yellow"}
 
 
-class ProgressReporter(Reporter):
-    """A rich progress bar on stderr: one task per experiment, advanced by the measure function."""
+class ProgressReporter(ChunkProgress, Reporter):
+    """Rich progress bars on stderr: per experiment and overall by chunks (with the time left), and the
+    chunk being computed in-process, advanced by its measure function."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -59,29 +61,6 @@ class ProgressReporter(Reporter):
         if self.task is not None:
             self.progress.remove_task(self.task)
             self.task = None
-
-    def planned(self, tracker: Any) -> None:
-        self.parts = {key: self.progress.add_task(f"{p.suite}/{p.experiment}: 0/{p.chunks} chunks", total=p.cases)
-                      for key, p in tracker.parts.items()}
-        self.overall = self.progress.add_task("all: ETA -", total=tracker.overall().cases)
-        self.chunk_done(tracker, None)
-
-    def chunk_done(self, tracker: Any, chunk: Any) -> None:
-        from redshift.progress import fmt_seconds
-
-        for key, task in getattr(self, "parts", {}).items():
-            p = tracker.parts[key]
-            failed = f", {p.chunks_failed} failed" if p.chunks_failed else ""
-            self.progress.update(task, completed=p.cases_done,
-                                 description=f"{p.suite}/{p.experiment}: {p.chunks_done}/{p.chunks} chunks{failed}")
-        if hasattr(self, "overall"):
-            total = tracker.overall()
-            self.progress.update(self.overall, completed=total.cases_done, description=f"all: {total.chunks_done}/"
-                                 f"{total.chunks} chunks, ETA {fmt_seconds(tracker.eta())}")
-
-    def chunk_failed(self, tracker: Any, chunk: Any, error: BaseException) -> None:
-        self.log(f"chunk {chunk.key} failed: {type(error).__name__}: {error}")
-        self.chunk_done(tracker, chunk)
 
 
 def _num(x: Any, digits: int = 3) -> str:
@@ -187,7 +166,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         rows = [dict(r) for r in db.query("SELECT claim, statement, status, predicted, effect, ci_low, ci_high, "
                                           "p_value, n, seconds, p_adjusted, suite, ? AS budget, decisive_at "
                                           "FROM verdicts WHERE run_id = ? ORDER BY id", (run["budget"], run_id))]
-        progress = _run_progress(db, run_id) if run["status"] != "complete" else None
+        progress = run_progress(db, run_id) if run["status"] != "complete" else None
     if args.json:
         print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows, "progress": progress}, indent=2,
                          default=str))
@@ -198,43 +177,6 @@ def cmd_show(args: argparse.Namespace) -> int:
             f"{run['budget']}, {run['device']}, {run['status']}"
     out.print(verdict_table(rows, title))
     _summary(rows)
-    return 0
-
-
-def _run_progress(db: Any, run_id: int) -> list[dict] | None:
-    """Per-experiment chunks and cases done of total, and the time left, of a stored run (None without a plan)."""
-    from redshift.progress import from_states
-    from redshift.results import chunkstore
-
-    chunks = chunkstore.stored_plan(db, run_id)
-    if not chunks:
-        return None
-    run = db.run(run_id)
-    tracker = from_states(chunks, chunkstore.chunk_states(db, run_id), run["executor"], run["started_at"])
-    return tracker.rows()
-
-
-def progress_table(rows: Sequence[dict], title: str) -> RichTable:
-    from redshift.progress import fmt_seconds
-
-    table = RichTable(title=title)
-    for col in ("suite", "experiment", "chunks done", "cases done", "failed", "compute", "time left"):
-        table.add_column(col, justify="left" if col in ("suite", "experiment") else "right")
-    for r in rows:
-        table.add_row(r["suite"], r["experiment"], f"{r['chunks_done']}/{r['chunks']}", f"{r['cases_done']}/{r['cases']}",
-                      str(r["failed"]), fmt_seconds(r["seconds"]), fmt_seconds(r["eta_s"]) if r["suite"] == "all" else "")
-    return table
-
-
-def cmd_merge(args: argparse.Namespace) -> int:
-    from redshift.results.merge import merge
-
-    report = merge(args.sources, args.into)
-    if args.json:
-        print(json.dumps({"copied": report.copied, "skipped": report.skipped}, indent=2))
-        return 0
-    for src in args.sources:
-        out.print(f"{src}: {report.copied.get(src, 0)} runs merged, {report.skipped.get(src, 0)} already in {args.into}")
     return 0
 
 
@@ -333,11 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", help="output file (csv/json; default stdout) or folder (asv)")
     exp.add_argument("--db")
     exp.set_defaults(fn=cmd_export)
-    merge = sub.add_parser("merge", help="copy the runs of several databases into one (by run uuid, idempotent)")
-    merge.add_argument("sources", nargs="+", help="results databases to merge")
-    merge.add_argument("--into", required=True, help="the database to merge into (created when missing)")
-    merge.add_argument("--json", action="store_true")
-    merge.set_defaults(fn=cmd_merge)
+    add_merge_parser(sub)
     bench = sub.add_parser("bench", help="throughput of the kernels: batched vs one network at a time")
     bench.add_argument("--quick", action="store_true", help="smaller sizes")
     _common(bench)
