@@ -148,10 +148,14 @@ def local_cluster(config: ExecutorConfig, device: str) -> Any:
     if not device.startswith("cuda"):
         return LocalCluster(n_workers=config.workers, threads_per_worker=config.threads_per_worker, processes=True,
                             dashboard_address=None, **quiet)
-    gpus = gpu_ids(config.workers)
-    workers = {f"gpu-{g}": {"cls": Nanny, "options": {"nthreads": config.threads_per_worker, "resources": {"GPU": 1},
-                                                     "env": {"CUDA_VISIBLE_DEVICES": g}}} for g in gpus}
+    workers = {name: {"cls": Nanny, "options": opts} for name, opts in gpu_worker_options(config).items()}
     return SpecCluster(workers=workers, scheduler={"cls": Scheduler, "options": {"dashboard_address": None}}, **quiet)
+
+
+def gpu_worker_options(config: ExecutorConfig) -> dict[str, dict[str, Any]]:
+    """One worker per GPU: its name and Nanny options (pinned with CUDA_VISIBLE_DEVICES, resource GPU=1)."""
+    return {f"gpu-{g}": {"nthreads": config.threads_per_worker, "resources": {"GPU": 1},
+                         "env": {"CUDA_VISIBLE_DEVICES": g}} for g in gpu_ids(config.workers)}
 
 
 def gpu_ids(workers: int | None) -> list[str]:

@@ -119,8 +119,9 @@ class Session:
                 exp.cases_for(self.budget)  # a budget the suite does not declare fails before anything is written
         commit, dirty = git_state()
         if self.db is not None:
+            machine = machine_info(self.torch_device, init_cuda=not self.executor.distributed)
             info = RunInfo(commit=commit, dirty=dirty, budget=self.budget, device=str(self.torch_device),
-                           machine=machine_info(self.torch_device), versions=versions(),
+                           machine=machine, versions=versions(),
                            suites={s.name: s.version for s in suites}, determinism=determinism_flags(),
                            argv=self.argv)
             self.run_id = self.db.start_run(info)
