@@ -1,6 +1,7 @@
 """Runs on Dask distributed: the same rows as a serial run, a killed worker's chunk rerun, failures resumable."""
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -30,15 +31,40 @@ def _verdicts(db, run_id):
                                        "FROM verdicts WHERE run_id = ? ORDER BY claim", (run_id,))]
 
 
-def test_serial_and_two_workers_store_identical_rows_and_verdicts(chunky_env, capsys):
-    """`run chunky` in-process and with --workers 2: bit-identical measurements and verdicts; the second is parallel."""
-    assert _run(capsys, "run", "chunky", "--device", "cpu", "--no-progress")[0] == 0
-    assert _run(capsys, "run", "chunky", "--device", "cpu", "--no-progress", "--workers", "2")[0] == 0
-    with Database(chunky_env) as db:
+@pytest.fixture(scope="module")
+def three_runs(tmp_path_factory):
+    """Runs 1 (in-process), 2 (--workers 2) and 3 (in-process) of the chunky suite, in one database."""
+    db = tmp_path_factory.mktemp("three") / "runs.sqlite"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REDSHIFT_SUITE_PATHS", str(Path(__file__).parent / "toy_suites" / "chunky"))
+        mp.delenv("CHUNKY_DIE_ONCE", raising=False)
+        mp.delenv("CHUNKY_FAIL", raising=False)
+        base = ["run", "chunky", "--device", "cpu", "--no-progress", "--json", "--db", str(db)]
+        codes = [main(base), main(base + ["--workers", "2"]), main(base)]
+    assert codes == [0, 0, 0]
+    return db
+
+
+def test_serial_and_two_workers_store_identical_rows_and_verdicts(three_runs):
+    """`run chunky` in-process and with --workers 2: bit-identical measurements and verdicts; the second is
+    recorded as parallel, and so are its timings."""
+    with Database(three_runs) as db:
         assert _rows(db, 1) == _rows(db, 2) and len(_rows(db, 1)) == ROWS
         assert _verdicts(db, 1) == _verdicts(db, 2) and len(_verdicts(db, 1)) == 2
         executors = [json.loads(db.run(i)["executor"]) for i in (1, 2)]
-    assert [e["parallel"] for e in executors] == [False, True]
+        flags = [r[0] for r in db.query("SELECT parallel FROM timings WHERE run_id < 3 ORDER BY run_id")]
+    assert [e["parallel"] for e in executors] == [False, True] and flags == [0, 1]
+
+
+def test_compare_does_not_compare_parallel_with_serial_timings(three_runs):
+    """compare of a serial and a --workers 2 run: no timing rows, and a note that says why; two serial runs
+    compare their timing."""
+    from redshift.report.compare import compare
+
+    with Database(three_runs, create=False) as db:
+        mixed, serial = compare(db, "1", "2"), compare(db, "1", "3")
+    assert len(mixed.timings) == 0 and any("parallel run" in n for n in mixed.notes)
+    assert len(serial.timings) == 1 and not any("parallel run" in n for n in serial.notes)
 
 
 def test_a_worker_killed_mid_chunk_has_its_chunk_rerun(chunky_env, capsys, monkeypatch, tmp_path):

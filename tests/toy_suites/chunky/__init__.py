@@ -4,6 +4,7 @@
 cases in one chunk. Each value is torch noise from the replicate's seed. Fault injection, set by
 the tests: ``CHUNKY_DIE_ONCE=DIR`` ends the process (os._exit) the first time the chunk a=1 runs
 (a marker file in DIR remembers it); ``CHUNKY_FAIL=1`` makes the chunk a=2 raise every time.
+``whole`` times one kernel, so runs have timings to compare.
 """
 import os
 from pathlib import Path
@@ -26,6 +27,8 @@ def _faults(cases):
 def measure(cases, ctx):
     if ctx.experiment.name == "grid":
         _faults(cases)
+    else:
+        ctx.time("randn", torch.randn, 64, repeat=3)
     for case in cases:
         for r in range(ctx.replicates):
             x = torch.randn(256, generator=ctx.generator(case, r), dtype=torch.float64)
