@@ -1,8 +1,9 @@
 """Running suites: compute the cases the selected claims need (once), store them, decide the claims.
 
-``Session`` is shared by the CLI and the pytest plugin: an experiment's measurements are computed
-once per session and every replicate is written to the database in its own transaction as it
-arrives; verdicts are decided per suite with Holm correction across the claims evaluated together.
+``Session`` is shared by the CLI and the pytest plugin. A run is planned as chunks (redshift.chunks)
+and stored with its plan; the chunks are computed once per session by an executor (in-process, or
+Dask: redshift.executor) and stored by the driver (redshift.driver); verdicts are decided per suite
+with Holm correction across the claims evaluated together.
 """
 from __future__ import annotations
 
