@@ -259,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads-per-worker", type=int, default=1, help="threads per local Dask worker (1)")
     run.add_argument("--scheduler", help="address of a running Dask scheduler to attach to")
     run.add_argument("--scheduler-file", help="a Dask scheduler file to attach to")
-    run.add_argument("--resume", type=int, metavar="RUN_ID", help="compute only the missing chunks of an incomplete run")
+    run.add_argument("--resume", type=int, metavar="RUN_ID",
+                     help="compute only the missing chunks of an incomplete run")
     _common(run)
     run.set_defaults(fn=cmd_run)
     ls = sub.add_parser("list", help="suites and claims with statements and sources")

@@ -65,8 +65,9 @@ def progress_table(rows: Sequence[dict], title: str) -> RichTable:
     for col in ("suite", "experiment", "chunks done", "cases done", "failed", "compute", "time left"):
         table.add_column(col, justify="left" if col in ("suite", "experiment") else "right")
     for r in rows:
-        table.add_row(r["suite"], r["experiment"], f"{r['chunks_done']}/{r['chunks']}", f"{r['cases_done']}/{r['cases']}",
-                      str(r["failed"]), fmt_seconds(r["seconds"]), fmt_seconds(r["eta_s"]) if r["suite"] == "all" else "")
+        left = fmt_seconds(r["eta_s"]) if r["suite"] == "all" else ""
+        table.add_row(r["suite"], r["experiment"], f"{r['chunks_done']}/{r['chunks']}",
+                      f"{r['cases_done']}/{r['cases']}", str(r["failed"]), fmt_seconds(r["seconds"]), left)
     return table
 
 
@@ -78,7 +79,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         _out().file.write(json.dumps({"copied": report.copied, "skipped": report.skipped}, indent=2) + "\n")
         return 0
     for src in args.sources:
-        _out().print(f"{src}: {report.copied.get(src, 0)} runs merged, {report.skipped.get(src, 0)} already in {args.into}")
+        copied, skipped = report.copied.get(src, 0), report.skipped.get(src, 0)
+        _out().print(f"{src}: {copied} runs merged, {skipped} already in {args.into}")
     return 0
 
 

@@ -148,8 +148,8 @@ class Database:
         cur = self.conn.execute(
             "INSERT INTO runs (uuid, commit_sha, dirty, budget, device, status, started_at, machine, versions, suites,"
             " determinism, argv) VALUES (?, ?, ?, ?, ?, 'incomplete', ?, ?, ?, ?, ?, ?)",
-            (uuid.uuid4().hex, info.commit, None if info.dirty is None else int(info.dirty), info.budget, info.device, now(),
-             json.dumps(info.machine), json.dumps(info.versions), json.dumps(info.suites),
+            (uuid.uuid4().hex, info.commit, None if info.dirty is None else int(info.dirty), info.budget, info.device,
+             now(), json.dumps(info.machine), json.dumps(info.versions), json.dumps(info.suites),
              json.dumps(info.determinism), json.dumps(info.argv)))
         return int(cur.lastrowid)
 
