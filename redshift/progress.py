@@ -79,13 +79,14 @@ class Tracker:
     def rows(self) -> list[dict[str, Any]]:
         """One row per experiment and a last ``all`` row: what a terminal or `redshift show` prints."""
         out = [_row(p, None) for p in self.parts.values()]
-        return out + [_row(self.overall(), self.eta()) | {"suite": "all", "experiment": ""}]
+        total = _row(self.overall(), self.eta()) | {"suite": "all", "experiment": "", "elapsed_s": self.elapsed()}
+        return out + [total]
 
 
 def _row(p: Part, eta: float | None) -> dict[str, Any]:
     return {"suite": p.suite, "experiment": p.experiment, "chunks_done": p.chunks_done, "chunks": p.chunks,
             "cases_done": p.cases_done, "cases": p.cases, "failed": p.chunks_failed, "seconds": p.seconds,
-            "eta_s": eta}
+            "eta_s": eta, "elapsed_s": None}
 
 
 def from_states(chunks: Iterable[Chunk], states: Mapping[str, Mapping[str, Any]], executor: str | None,

@@ -62,12 +62,12 @@ def progress_table(rows: Sequence[dict], title: str) -> RichTable:
     from redshift.progress import fmt_seconds
 
     table = RichTable(title=title)
-    for col in ("suite", "experiment", "chunks done", "cases done", "failed", "compute", "time left"):
+    for col in ("suite", "experiment", "chunks done", "cases done", "failed", "compute", "elapsed", "time left"):
         table.add_column(col, justify="left" if col in ("suite", "experiment") else "right")
     for r in rows:
-        left = fmt_seconds(r["eta_s"]) if r["suite"] == "all" else ""
+        last = [fmt_seconds(r["elapsed_s"]), fmt_seconds(r["eta_s"])] if r["suite"] == "all" else ["", ""]
         table.add_row(r["suite"], r["experiment"], f"{r['chunks_done']}/{r['chunks']}",
-                      f"{r['cases_done']}/{r['cases']}", str(r["failed"]), fmt_seconds(r["seconds"]), left)
+                      f"{r['cases_done']}/{r['cases']}", str(r["failed"]), fmt_seconds(r["seconds"]), *last)
     return table
 
 

@@ -62,3 +62,16 @@ def test_resume_of_a_complete_run_is_bad_input(chunky_env, capsys):
     assert _run(capsys, "run", "chunky", "--device", "cpu", "--no-progress")[0] == 0
     code, _, err = _run(capsys, "run", "--resume", "1")
     assert code == 2 and "nothing to resume" in err and len(err.strip().splitlines()) == 1
+
+
+def test_resume_of_a_run_planned_by_other_code_is_bad_input(chunky_env, capsys, monkeypatch):
+    """A stored plan that differs from this checkout's (here: one chunk's replicates): exit 2, nothing computed."""
+    _failed_run(capsys, monkeypatch)
+    with Database(chunky_env) as db:
+        spec = json.loads(db.query("SELECT spec FROM run_chunks WHERE status = 'failed'")[0][0])
+        db.conn.execute("UPDATE run_chunks SET chunk_key = 'chunky/grid/2:other', spec = ? WHERE status = 'failed'",
+                        (json.dumps(spec | {"replicates": 9}),))
+    code, _, err = _run(capsys, "run", "--resume", "1")
+    assert code == 2 and "planned by different suite code" in err
+    with Database(chunky_env) as db:
+        assert db.run(1)["status"] == "incomplete" and db.query("SELECT COUNT(*) FROM measurements")[0][0] == 72
