@@ -18,7 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from redshift.results.db import DatabaseError
-from redshift.runner import BadInput, Reporter
+from redshift.runner import BadInput, Reporter, RunIncomplete
+from redshift.scale_commands import ChunkProgress, add_merge_parser, progress_table, run_progress
 
 out = Console(highlight=False, soft_wrap=False, width=160)
 err = Console(stderr=True, highlight=False)
@@ -26,8 +27,9 @@ err = Console(stderr=True, highlight=False)
 STATUS_STYLE = {"supported": "green", "refuted": "red", "inconclusive": "yellow"}
 
 
-class ProgressReporter(Reporter):
-    """A rich progress bar on stderr: one task per experiment, advanced by the measure function."""
+class ProgressReporter(ChunkProgress, Reporter):
+    """Rich progress bars on stderr: per experiment and overall by chunks (with the time left), and the
+    chunk being computed in-process, advanced by its measure function."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -58,8 +60,8 @@ class ProgressReporter(Reporter):
 
     def finish(self, suite: str, experiment: str, seconds: float) -> None:
         if self.task is not None:
-            task = self.progress.tasks[-1]
-            self.progress.update(self.task, total=task.completed or 1, completed=task.completed or 1)
+            self.progress.remove_task(self.task)
+            self.task = None
 
 
 def _num(x: Any, digits: int = 3) -> str:
@@ -116,19 +118,31 @@ def _exit_code(rows: Sequence[dict], strict: bool = False) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from redshift.executor import ExecutorConfig, ExecutorError
+    from redshift.resume import resume_run
     from redshift.runner import resolve_device, run_suites
 
     claims = [c.strip() for c in args.claims.split(",") if c.strip()] if args.claims else None
+    if args.resume is not None and (args.suites or claims or args.replicates):
+        raise BadInput("--resume takes the run's own suites, claims and replicates; give only the run id")
+    try:
+        executor = ExecutorConfig(args.workers, args.threads_per_worker, args.scheduler, args.scheduler_file)
+    except ExecutorError as exc:
+        raise BadInput(str(exc)) from None
     with ProgressReporter(enabled=not args.no_progress) as reporter:
-        verdicts = run_suites(args.suites, claims=claims, budget=args.budget, device=args.device, db=args.db,
-                              replicates=args.replicates, reporter=reporter, seed_stream=args.seed_stream,
-                              family=args.family)
+        if args.resume is not None:
+            verdicts = resume_run(args.resume, db=args.db, reporter=reporter, executor=executor)
+        else:
+            verdicts = run_suites(args.suites, claims=claims, budget=args.budget, device=args.device, db=args.db,
+                                  replicates=args.replicates, reporter=reporter, executor=executor,
+                                  seed_stream=args.seed_stream, family=args.family)
     rows = [v.to_json() for v in verdicts]
     if args.json:
         print(json.dumps({"verdicts": rows}, indent=2))
     else:
+        where = f"run {args.resume}" if args.resume is not None else f"{args.budget}, {resolve_device(args.device)}"
         stream = "" if args.seed_stream == "default" else f", seed stream {args.seed_stream}"
-        out.print(verdict_table(rows, f"redshift verdicts ({args.budget}, {resolve_device(args.device)}{stream})"))
+        out.print(verdict_table(rows, f"redshift verdicts ({where}{stream})"))
         if args.parts:
             out.print(parts_table(rows, "parts (each paper quantity in its unit)"))
         _summary(rows)
@@ -184,11 +198,15 @@ def cmd_show(args: argparse.Namespace) -> int:
             raise BadInput(f"{db.path} holds no runs yet; run `redshift run` first")
         run = db.run(run_id)
         rows = verdict_rows(db, run_id, run["budget"])
+        progress = run_progress(db, run_id) if run["status"] != "complete" else None
     if args.parts and not args.json:
         out.print(parts_table(rows, f"run {run_id}: parts (each paper quantity in its unit)"))
     if args.json:
-        print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows}, indent=2, default=str))
+        print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows, "progress": progress}, indent=2,
+                         default=str))
         return 0
+    if progress:
+        out.print(progress_table(progress, f"run {run_id} is {run['status']}: done and left"))
     title = f"run {run_id}: commit {(run['commit_sha'] or '?')[:10]}{'+dirty' if run['dirty'] else ''}, " \
             f"{run['budget']}, {run['device']}, {run['status']}" + _stream_note(run)
     out.print(verdict_table(rows, title))
@@ -321,6 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--strict", action="store_true",
                      help="exit 1 also when a claim is undecided at or above its decisive budget")
     run.add_argument("--parts", action="store_true", help="also print every part of every claim")
+    run.add_argument("--workers", type=int, help="spread chunks over a local Dask cluster of N worker processes")
+    run.add_argument("--threads-per-worker", type=int, default=1, help="threads per local Dask worker (1)")
+    run.add_argument("--scheduler", help="address of a running Dask scheduler to attach to")
+    run.add_argument("--scheduler-file", help="a Dask scheduler file to attach to")
+    run.add_argument("--resume", type=int, metavar="RUN_ID",
+                     help="compute only the missing chunks of an incomplete run")
     _common(run)
     run.set_defaults(fn=cmd_run)
     ls = sub.add_parser("list", help="suites and claims with statements and sources")
@@ -337,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", help="output file (csv/json; default stdout) or folder (asv)")
     exp.add_argument("--db")
     exp.set_defaults(fn=cmd_export)
+    add_merge_parser(sub)
     bench = sub.add_parser("bench", help="throughput of the kernels: batched vs one network at a time")
     bench.add_argument("--quick", action="store_true", help="smaller sizes")
     _common(bench)
@@ -366,6 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BadInput, DatabaseError) as exc:
         sys.stderr.write(f"redshift: error: {' '.join(str(exc).split())}\n")
         return 2
+    except RunIncomplete as exc:
+        sys.stderr.write(f"redshift: {exc}\n")
+        return 3
     except KeyboardInterrupt:
         err.print("redshift: interrupted; the run is kept, marked incomplete")
         return 130

@@ -35,6 +35,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail claims undecided at or above their decisive budget (default: xfail, reported)")
     group.addoption("--redshift-family", default="suite", choices=["suite", "all"],
                     help="Holm family: each suite's claims (default) or every claim of every suite")
+    group.addoption("--redshift-workers", type=int, default=None, help="chunks on a local Dask cluster of N workers")
+    group.addoption("--redshift-threads-per-worker", type=int, default=1, help="threads per local Dask worker (1)")
+    group.addoption("--redshift-scheduler", default=None, help="address of a running Dask scheduler")
+    group.addoption("--redshift-scheduler-file", default=None, help="a Dask scheduler file")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,10 +64,18 @@ def _check_options(config: pytest.Config) -> None:
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     try:
+        _executor(config)
         resolve_device(config.getoption("redshift_device"))
         _inspect(resolve_path(config.getoption("redshift_db")))
-    except (BadInput, DatabaseError) as exc:
+    except (BadInput, DatabaseError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def _executor(config: pytest.Config) -> Any:
+    from redshift.executor import ExecutorConfig
+
+    return ExecutorConfig(config.getoption("redshift_workers"), config.getoption("redshift_threads_per_worker"),
+                          config.getoption("redshift_scheduler"), config.getoption("redshift_scheduler_file"))
 
 
 def _is_suite_file(path: Path) -> bool:
@@ -157,10 +169,10 @@ def _session(config: pytest.Config) -> Any:
         suites = {item_suite.name: item_suite for item_suite in config.stash.get(_SUITES, [])}
         session = Session(budget=config.getoption("redshift_budget"), device=config.getoption("redshift_device"),
                           db_path=config.getoption("redshift_db"), replicates=config.getoption("redshift_replicates"),
-                          argv=["pytest", *config.invocation_params.args],
+                          argv=["pytest", *config.invocation_params.args], executor=_executor(config),
                           seed_stream=config.getoption("redshift_seed_stream"),
                           family=config.getoption("redshift_family"))
-        session.start(list(suites.values()))
+        session.start(list(suites.values()), config.stash.get(_FAMILIES, None))
         config.stash[_SESSION] = session
     return config.stash[_SESSION]
 

@@ -1,15 +1,13 @@
 """Running suites: compute the cases the selected claims need (once), store them, decide the claims.
 
-``Session`` is shared by the CLI and the pytest plugin: an experiment's measurements are computed
-once per session and every replicate is written to the database in its own transaction as it
-arrives; verdicts are decided per suite with Holm correction across the claims evaluated together.
+``Session`` is shared by the CLI and the pytest plugin. A run is planned as chunks (redshift.chunks)
+and stored with its plan; the chunks are computed once per session by an executor (in-process, or
+Dask: redshift.executor) and stored by the driver (redshift.driver); verdicts are decided per suite
+with Holm correction across the claims evaluated together.
 """
 from __future__ import annotations
 
-import json
-import math
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -17,13 +15,18 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import torch
 
+from redshift.chunks import Chunk, plan
 from redshift.claims import Assessment, Claim, Verdict, assess, verdicts
 from redshift.definitions import definition_hash
+from redshift.driver import Driver, executor_record, suites_by_name
+from redshift.executor import ExecutorConfig
+from redshift.progress import Tracker
 from redshift.registry import UnknownSuite, select
+from redshift.results import chunkstore
 from redshift.results.db import Database, RunInfo
 from redshift.results.machine import git_state, machine_info, versions
-from redshift.seeding import DEFAULT_STREAM, check_stream, determinism_flags, seed_for, use_stream
-from redshift.suite import BUDGETS, Context, ContextHooks, Experiment, Record, Suite
+from redshift.seeding import DEFAULT_STREAM, check_stream, determinism_flags, seed_for
+from redshift.suite import BUDGETS, ContextHooks, Experiment, Record, Suite
 from redshift.table import Table
 
 
@@ -69,24 +72,18 @@ class Reporter(ContextHooks):
     def finish(self, suite: str, experiment: str, seconds: float) -> None:
         pass
 
+    def planned(self, tracker: Tracker) -> None:
+        pass
 
-class _Hooks(ContextHooks):
-    def __init__(self, session: "Session", suite: str, reporter: Reporter) -> None:
-        self.session, self.suite, self.reporter = session, suite, reporter
+    def chunk_done(self, tracker: Tracker, chunk: Chunk) -> None:
+        pass
 
-    def set_total(self, total: int) -> None:
-        self.reporter.set_total(total)
+    def chunk_failed(self, tracker: Tracker, chunk: Chunk, error: BaseException) -> None:
+        pass
 
-    def advance(self, n: int) -> None:
-        self.reporter.advance(n)
 
-    def log(self, message: str) -> None:
-        self.reporter.log(message)
-
-    def timing(self, experiment: str, sample: Any) -> None:
-        self.session.timings.append((self.suite, experiment, sample))
-        if self.session.db is not None:
-            self.session.db.write_timing(self.session.run_id, self.suite, experiment, sample)
+class RunIncomplete(RuntimeError):
+    """Some chunks kept failing: every other chunk is stored and the run is marked incomplete."""
 
 
 @dataclass
@@ -101,6 +98,7 @@ class Session:
     reporter: Reporter = field(default_factory=Reporter)
     write: bool = True
     argv: list[str] = field(default_factory=lambda: list(sys.argv))
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     seed_stream: str = DEFAULT_STREAM
     family: str = "suite"
 
@@ -120,79 +118,84 @@ class Session:
         self.tables: dict[tuple[str, str], tuple[Table, float]] = {}
         self.timings: list[tuple[str, str, Any]] = []
         self.verdicts: list[Verdict] = []
+        self.suites: dict[str, Suite] = {}
+        self.driver = Driver(self, (), self.executor)
 
-    def start(self, suites: Sequence[Suite]) -> None:
+    def start(self, suites: Sequence[Suite], claims: dict[str, list[Claim]] | None = None) -> None:
+        """Write the run row and its chunk plan (the claims to evaluate, default every claim of ``suites``)."""
         for suite in suites:
             for exp in suite.experiments:
                 exp.cases_for(self.budget)  # a budget the suite does not declare fails before anything is written
         commit, dirty = git_state()
         if self.db is not None:
+            machine = machine_info(self.torch_device, init_cuda=not self.executor.distributed)
             info = RunInfo(commit=commit, dirty=dirty, budget=self.budget, device=str(self.torch_device),
-                           machine=machine_info(self.torch_device), versions=versions(),
+                           machine=machine, versions=versions(),
                            suites={s.name: s.version for s in suites}, determinism=determinism_flags(),
                            argv=self.argv, seed_stream=self.seed_stream)
             self.run_id = self.db.start_run(info)
         self.out_dir = self.out_dir or Path("results") / "out" / f"run-{self.run_id or 'nodb'}"
+        chosen = claims if claims is not None else {s.name: list(s.claims) for s in suites}
+        self.suites = suites_by_name(suites)
+        self.driver = Driver(self, plan(suites, chosen, self.budget, self.replicates), self.executor)
+        if self.db is not None:
+            inputs = {"suites": [s.name for s in suites], "claims": {k: [c.id for c in v] for k, v in chosen.items()},
+                      "budget": self.budget, "replicates": self.replicates, "device": self.device,
+                      "seed_stream": self.seed_stream}
+            chunkstore.store_plan(self.db, self.run_id, self.driver.plan, inputs, executor_record(self.executor))
+        self.reporter.planned(self.driver.tracker)
+
+    def attach(self, run_id: int, suites: Sequence[Suite], chosen: dict[str, list[Claim]]) -> None:
+        """Continue stored run ``run_id`` (``--resume``): same plan, its done chunks read back."""
+        self.run_id, self.suites = run_id, suites_by_name(suites)
+        self.out_dir = self.out_dir or Path("results") / "out" / f"run-{run_id}"
+        self.driver = Driver(self, plan(suites, chosen, self.budget, self.replicates), self.executor)
+        stored = [c.key for c in chunkstore.stored_plan(self.db, run_id)]
+        if stored != [c.key for c in self.driver.plan]:
+            raise BadInput(f"run {run_id} was planned by different suite code (its chunks differ from this "
+                           "checkout's); start a new run instead of --resume")
+        self.driver.preload(chunkstore.chunk_states(self.db, run_id))
+        chunkstore.set_executor(self.db, run_id, executor_record(self.executor, self.db.run(run_id)["executor"]))
+        self.reporter.planned(self.driver.tracker)
 
     def finish(self, status: str = "complete") -> None:
+        self.driver.close()
         if self.db is not None and self.run_id is not None:
             self.db.finish_run(self.run_id, status)
             self.db.close()
 
     def table(self, suite: Suite, exp: Experiment, claims: Sequence[Claim]) -> tuple[Table, float]:
-        """The experiment's measurements for the cases ``claims`` read (computed once, all cases)."""
+        """The experiment's measurements for the cases the run's claims read (its chunks, computed once)."""
         key = (suite.name, exp.name)
         if key not in self.tables:
-            ids = {c.id for c in exp.claims}
-            mine = [c for c in claims if c.id in ids]
-            cases = [case for case in exp.cases_for(self.budget) if any(c.reads(case) for c in mine)]
-            self.tables[key] = self._measure(suite, exp, cases)
+            chunks = self._chunks(suite, exp, claims)
+            self.driver.ensure([c for c in self.driver.plan if c.suite == suite.name])  # a suite's chunks together
+            failure = self.driver.failure_of(chunks)
+            if failure is not None:
+                raise failure
+            self.tables[key] = self._table(suite, exp, chunks)
         return self.tables[key]
 
-    def _measure(self, suite: Suite, exp: Experiment, cases: list) -> tuple[Table, float]:
-        reps = self.replicates or exp.replicates_for(self.budget)
-        out = Path(self.out_dir) / suite.name
-        ctx = Context(suite.name, exp, self.budget, self.torch_device, reps, out, _Hooks(self, suite.name, self.reporter))
-        self.reporter.start(suite.name, exp.name, len(cases), reps)
-        t0 = time.perf_counter()
-        seen: set[tuple[str, int]] = set()
-        names = {c.name for c in cases}
-        with use_stream(self.seed_stream):
-            records = [self._store(suite, exp, self._check(exp, rec, names, reps, seen))
-                       for rec in exp.measure(cases, ctx)]
-        seconds = time.perf_counter() - t0
-        if len(seen) != len(cases) * reps:
-            raise ValueError(f"suite {suite.name}: experiment {exp.name} yielded {len(seen)} records, expected "
-                             f"{len(cases) * reps} (one per case and replicate)")
-        self.reporter.finish(suite.name, exp.name, seconds)
+    def _chunks(self, suite: Suite, exp: Experiment, claims: Sequence[Claim]) -> list[Chunk]:
+        mine = [c for c in self.driver.plan if (c.suite, c.experiment) == (suite.name, exp.name)]
+        if not mine:  # claims not named at start (a plugin family): plan them now
+            mine = list(plan([suite], {suite.name: claims}, self.budget, self.replicates))
+            mine = [c for c in mine if c.experiment == exp.name]
+            self.driver.plan += mine
+            self.driver.tracker = Tracker(self.driver.plan)
+        return mine
+
+    def _table(self, suite: Suite, exp: Experiment, chunks: list[Chunk]) -> tuple[Table, float]:
+        names = {n for c in chunks for n in c.cases}
+        cases = [c for c in exp.cases_for(self.budget) if c.name in names]
+        records = [r for c in chunks for r in self.driver.records[c.key]]
+        reps = chunks[0].replicates if chunks else (self.replicates or exp.replicates_for(self.budget))
         table = Table.from_records(cases, records, reps)
         if exp.figures is not None:
+            out = Path(self.out_dir) / suite.name
             out.mkdir(parents=True, exist_ok=True)
             exp.figures(frame_of(suite, exp, records), out)
-        return table, seconds
-
-    @staticmethod
-    def _check(exp: Experiment, rec: Record, names: set[str], reps: int, seen: set) -> Record:
-        """A record must name a requested case and replicate, once, with declared metrics only."""
-        where = f"experiment {exp.name}, record {rec.case.name} replicate {rec.replicate}"
-        if rec.case.name not in names or not 0 <= rec.replicate < reps:
-            raise ValueError(f"{where}: not a requested case and replicate (0..{reps - 1})")
-        if (rec.case.name, rec.replicate) in seen:
-            raise ValueError(f"{where}: yielded twice")
-        unknown = [m for m in rec.values if m not in exp.metrics]
-        if unknown:
-            raise ValueError(f"{where}: undeclared metric {unknown[0]!r}")
-        seen.add((rec.case.name, rec.replicate))
-        return rec
-
-    def _store(self, suite: Suite, exp: Experiment, rec: Record) -> Record:
-        if self.db is not None:
-            params = json.dumps(rec.case.params, sort_keys=True)
-            rows = [(suite.name, exp.name, rec.case.name, params, rec.replicate, m, _sql_num(v),
-                     exp.metrics[m].unit, exp.metrics[m].direction, exp.metrics[m].margin)
-                    for m, v in rec.values.items()]
-            self.db.write_replicate(self.run_id, rows)
-        return rec
+        return table, sum(self.driver.seconds[c.key] for c in chunks)
 
     def assess(self, suite: Suite, claims: Sequence[Claim]) -> tuple[list[Assessment], dict[str, float]]:
         """Measure what ``claims`` read and evaluate each claim's parts (before the family's correction)."""
@@ -206,31 +209,32 @@ class Session:
             extra[claim.id] = seconds
         return assessments, extra
 
-    def evaluate(self, suite: Suite, claims: Sequence[Claim]) -> list[Verdict]:
-        """Decide ``claims`` of ``suite`` as one Holm family (the suite's claims); store and return the verdicts."""
+    def evaluate(self, suite: Suite, claims: Sequence[Claim], store: bool = True) -> list[Verdict]:
+        """Decide ``claims`` of ``suite`` as one Holm family (the suite's claims); store (unless ``store`` is
+        false) and return the verdicts."""
         assessments, extra = self.assess(suite, claims)
-        return self._decide(suite, assessments, extra, family=suite.name, size=family_size([suite]))
+        return self._decide(suite, assessments, extra, family=suite.name, size=family_size([suite]), store=store)
 
-    def evaluate_all(self, chosen: Sequence[tuple[Suite, Sequence[Claim]]]) -> list[Verdict]:
+    def evaluate_all(self, chosen: Sequence[tuple[Suite, Sequence[Claim]]],
+                     stored: frozenset[str] = frozenset()) -> list[Verdict]:
         """Decide the claims of several suites as one benchmark-wide Holm family (``--family all``): the family
         is every claim of every installed suite, so selecting suites never weakens the correction."""
-        from redshift.registry import select
-
         done = [(suite, *self.assess(suite, claims)) for suite, claims in chosen]
         size = family_size(select([]))
         out = []
         for k, (suite, assessments, extra) in enumerate(done):
             others = [(a.p_value, a.p_refute) for j, (_, other, _) in enumerate(done) if j != k for a in other
                       if a.exact_status is None]
-            out += self._decide(suite, assessments, extra, family="all", size=size, outside=others)
+            out += self._decide(suite, assessments, extra, family="all", size=size, outside=others,
+                                store=suite.name not in stored)
         return out
 
     def _decide(self, suite: Suite, assessments: list[Assessment], extra: dict[str, float], *, family: str,
-                size: int, outside: list[tuple[float, float]] | None = None) -> list[Verdict]:
+                size: int, outside: list[tuple[float, float]] | None = None, store: bool = True) -> list[Verdict]:
         hashes = {c.id: definition_hash(suite, e, c) for e in suite.experiments for c in e.claims}
         out = verdicts(assessments, suite=suite.name, budget=self.budget, family_size=size, extra_seconds=extra,
                        family=family, definitions=hashes, seed_stream=self.seed_stream, outside=outside)
-        if self.db is not None:
+        if self.db is not None and store:
             self.db.write_verdicts(self.run_id, suite.name, suite.version, out)
         self.verdicts.extend(out)
         return out
@@ -239,13 +243,6 @@ class Session:
 def family_size(suites: Sequence[Suite]) -> int:
     """The number of claims a Holm family corrects over: every non-exact claim of the suites."""
     return sum(1 for s in suites for c in s.claims if not c.exact)
-
-
-def _sql_num(v: Any) -> float | None:
-    if v is None:
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
 
 
 def frame_of(suite: Suite, exp: Experiment, records: Iterable[Record]):
@@ -260,22 +257,43 @@ def frame_of(suite: Suite, exp: Experiment, records: Iterable[Record]):
 def run_suites(names: Sequence[str] | None = None, *, claims: Sequence[str] | None = None, budget: str = "smoke",
                device: str = "auto", db: str | None = None, replicates: int | None = None,
                reporter: Reporter | None = None, write: bool = True, out_dir: Path | None = None,
-               seed_stream: str = DEFAULT_STREAM, family: str = "suite") -> list[Verdict]:
-    """Run suites (all when ``names`` is empty) and return their verdicts; the run is stored in ``db``."""
+               executor: ExecutorConfig | None = None, seed_stream: str = DEFAULT_STREAM,
+               family: str = "suite") -> list[Verdict]:
+    """Run suites (all when ``names`` is empty) and return their verdicts; the run is stored in ``db``.
+    Raises RunIncomplete when some chunk kept failing (every other chunk is stored)."""
     try:
         suites = select(list(names or []))
     except UnknownSuite as exc:
         raise BadInput(str(exc)) from None
     chosen = select_claims(suites, claims)
     session = Session(budget=check_budget(budget), device=device, db_path=db, replicates=replicates,
-                      reporter=reporter or Reporter(), write=write, out_dir=out_dir, seed_stream=seed_stream,
-                      family=family)
-    session.start(suites)
-    if family == "all":
-        session.evaluate_all([(s, chosen[s.name]) for s in suites if s.name in chosen])
-    else:
-        for suite in suites:
-            if suite.name in chosen:
-                session.evaluate(suite, chosen[suite.name])
+                      reporter=reporter or Reporter(), write=write, out_dir=out_dir,
+                      executor=executor or ExecutorConfig(), seed_stream=seed_stream, family=family)
+    suites = [s for s in suites if s.name in chosen]
+    session.start(suites, chosen)
+    return complete(session, suites, chosen)
+
+
+def complete(session: Session, suites: Sequence[Suite], chosen: dict[str, list[Claim]],
+             stored: frozenset[str] = frozenset()) -> list[Verdict]:
+    """Compute every chunk of the plan, decide each suite whose chunks all arrived (suites in ``stored``
+    already have their verdicts in the run), and finish the run: complete, or incomplete and raise."""
+    driver = session.driver
+    try:
+        driver.ensure(driver.plan)
+        ok = [s for s in suites if driver.failure_of(c for c in driver.plan if c.suite == s.name) is None]
+        if session.family == "all":
+            session.evaluate_all([(s, chosen[s.name]) for s in ok], stored=stored)
+        for suite in ok if session.family != "all" else ():
+            session.evaluate(suite, chosen[suite.name], store=suite.name not in stored)
+    except BaseException:
+        session.finish("incomplete")
+        raise
+    if driver.failures:
+        session.finish("incomplete")
+        key, exc = next(iter(driver.failures.items()))
+        raise RunIncomplete(f"run {session.run_id} is incomplete: {len(driver.failures)} of {len(driver.plan)} "
+                            f"chunks failed (first {key}: {type(exc).__name__}: {exc}); the other chunks are "
+                            f"stored; fix the cause and run `redshift run --resume {session.run_id}`")
     session.finish("complete")
     return session.verdicts

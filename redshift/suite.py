@@ -124,6 +124,7 @@ class Experiment:
     replicates: Mapping[str, int] = field(default_factory=lambda: {"smoke": 5, "standard": 20, "paper": 50})
     figures: FiguresFn | None = None
     doc: str = ""
+    split_by: tuple[str, ...] | Literal["case"] | None = None  # how a run may chunk the cases (redshift.chunks)
 
     def cases_for(self, budget: str) -> tuple[Case, ...]:
         budget_rank(budget)

@@ -15,3 +15,14 @@ def toy_env(monkeypatch, tmp_path):
     db = tmp_path / "r.sqlite"
     monkeypatch.setenv("REDSHIFT_DB", str(db))
     return db
+
+
+@pytest.fixture
+def chunky_env(monkeypatch, tmp_path):
+    """The executor test suite (tests/toy_suites/chunky) discoverable, its faults off, the database in tmp_path."""
+    monkeypatch.setenv("REDSHIFT_SUITE_PATHS", str(TOY / "chunky"))
+    monkeypatch.delenv("CHUNKY_DIE_ONCE", raising=False)
+    monkeypatch.delenv("CHUNKY_FAIL", raising=False)
+    db = tmp_path / "chunky.sqlite"
+    monkeypatch.setenv("REDSHIFT_DB", str(db))
+    return db

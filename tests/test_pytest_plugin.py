@@ -85,3 +85,14 @@ def test_a_session_stopped_by_x_leaves_the_run_incomplete(pytester, tmp_path):
     _run(pytester, "--redshift-db", str(db), "-x", suites=("toy_bad", "toy"))
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT status FROM runs").fetchone()[0] == "incomplete"
+
+
+def test_redshift_workers_runs_the_chunks_on_dask(pytester, tmp_path):
+    """--redshift-workers 2 on a suite collected by path: its claims pass and every row is stored once."""
+    pytest.importorskip("distributed")
+    db = tmp_path / "w.sqlite"
+    _run(pytester, "--redshift-db", str(db), "--redshift-workers", "2", suites=("chunky",)).assert_outcomes(passed=2)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT case_name || replicate || metric) FROM measurements"
+                        ).fetchone() == (88, 88)
+    assert conn.execute("SELECT executor FROM runs").fetchone()[0].startswith('{"kind": "dask"')

@@ -78,8 +78,11 @@ def compare(db: Database, ref_a: str, ref_b: str, *, method: Method = "welch",
         notes.append(f"seed streams differ ({streams[0]} vs {streams[1]}): replicates are not seed-matched")
         method = "welch" if method == "paired" else method
     metrics, only_m = compare_metrics(runs.measurements(db, ra.run_id), runs.measurements(db, rb.run_id), method)
-    timings, only_t = compare_timings(runs.timings(db, ra.run_id), runs.timings(db, rb.run_id), method,
-                                      timing_margin)
+    ta, tb = runs.timings(db, ra.run_id), runs.timings(db, rb.run_id)
+    if len(ta) and len(tb) and bool(ta["parallel"].any()) != bool(tb["parallel"].any()):
+        notes.append("timings of one run were measured under a parallel run: not compared with serial timings")
+        ta, tb = ta.iloc[:0], tb.iloc[:0]
+    timings, only_t = compare_timings(ta, tb, method, timing_margin)
     claims = compare_claims(runs.verdicts(db, ra.run_id), runs.verdicts(db, rb.run_id))
     return Comparison(a, b, tuple(notes), claims, metrics, timings, only_in={"metrics": only_m, "timings": only_t})
 

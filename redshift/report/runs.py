@@ -97,7 +97,7 @@ def parts(db: Database, run_id: int) -> pd.DataFrame:
 
 def timings(db: Database, run_id: int) -> pd.DataFrame:
     """A run's kernel timings with the samples decoded to lists of seconds."""
-    frame = pd.read_sql_query("SELECT suite, experiment, kernel, device, median_s, iqr_s, repeat, samples "
+    frame = pd.read_sql_query("SELECT suite, experiment, kernel, device, median_s, iqr_s, repeat, samples, parallel "
                               "FROM timings WHERE run_id = ? ORDER BY id", db.conn, params=(run_id,))
     frame["samples"] = frame["samples"].map(json.loads)
     return frame

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -146,10 +147,10 @@ class Database:
     # --- writes ---------------------------------------------------------------------------------
     def start_run(self, info: RunInfo) -> int:
         cur = self.conn.execute(
-            "INSERT INTO runs (commit_sha, dirty, budget, device, status, started_at, machine, versions, suites,"
-            " determinism, argv, seed_stream) VALUES (?, ?, ?, ?, 'incomplete', ?, ?, ?, ?, ?, ?, ?)",
-            (info.commit, None if info.dirty is None else int(info.dirty), info.budget, info.device, now(),
-             json.dumps(info.machine), json.dumps(info.versions), json.dumps(info.suites),
+            "INSERT INTO runs (uuid, commit_sha, dirty, budget, device, status, started_at, machine, versions, suites,"
+            " determinism, argv, seed_stream) VALUES (?, ?, ?, ?, ?, 'incomplete', ?, ?, ?, ?, ?, ?, ?)",
+            (uuid.uuid4().hex, info.commit, None if info.dirty is None else int(info.dirty), info.budget, info.device,
+             now(), json.dumps(info.machine), json.dumps(info.versions), json.dumps(info.suites),
              json.dumps(info.determinism), json.dumps(info.argv), info.seed_stream))
         return int(cur.lastrowid)
 

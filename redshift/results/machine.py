@@ -41,11 +41,15 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def machine_info(device: torch.device) -> dict[str, object]:
+def machine_info(device: torch.device, init_cuda: bool = True) -> dict[str, object]:
+    """CPU, and GPU when one is present; ``init_cuda=False`` (a distributed run's driver) reads the GPU
+    from nvidia-smi instead of creating a CUDA context."""
     info: dict[str, object] = {
         "hostname": platform.node(), "platform": platform.platform(), "cpu": cpu_model(),
         "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
     }
+    if not init_cuda:
+        return info | _gpu_from_smi()
     if torch.cuda.is_available():
         device = device if device.type == "cuda" else torch.device("cuda")
         props = torch.cuda.get_device_properties(device)
@@ -53,6 +57,20 @@ def machine_info(device: torch.device) -> dict[str, object]:
                  "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(),
                  "driver": _nvidia_driver()}
     return info
+
+
+def _gpu_from_smi() -> dict[str, object]:
+    """The first GPU's name, memory and driver from nvidia-smi (no CUDA context); empty without one."""
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total,driver_version",
+                              "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if out.returncode != 0 or not out.stdout.strip():
+        return {}
+    name, memory, driver = [x.strip() for x in out.stdout.strip().splitlines()[0].split(",")[:3]]
+    return {"gpu": name, "gpu_memory_gb": round(float(memory) / 1024, 1), "cuda": torch.version.cuda,
+            "driver": driver}
 
 
 def _nvidia_driver() -> str | None:

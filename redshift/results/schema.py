@@ -4,7 +4,11 @@ Version 1 was the first layout (runs, measurements, verdicts). Version 2 adds ru
 (dirty flag, machine, library versions, suite versions, determinism flags), units/directions and
 parameters on measurements, Holm p and rule on verdicts, and the kernel timings table. Version 3
 adds the seed stream of a run; the unit, binding part, definition hash, Holm family and refute p of
-a verdict; and the ``verdict_parts`` table (each part of a composite claim in its own unit).
+a verdict; and the ``verdict_parts`` table (each part of a composite claim in its own unit). Version 5
+adds a globally unique id per run (``uuid``; the local integer id stays), the run's inputs and
+executor, the provenance of a merged run (``origin``), a ``parallel`` flag on timings, and the
+stored chunk plan (``run_chunks``: one row per chunk, pending / done / failed). Migrations apply in
+sorted order; gaps are fine.
 Migrations only add; results are never rewritten.
 """
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 
 APP = "redshift"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -80,6 +84,21 @@ CREATE TABLE verdict_parts (
     violations INTEGER, note TEXT
 );
 CREATE INDEX verdict_parts_verdict ON verdict_parts(verdict_id);
+""",
+    5: """
+ALTER TABLE runs ADD COLUMN uuid TEXT;
+ALTER TABLE runs ADD COLUMN inputs TEXT;
+ALTER TABLE runs ADD COLUMN executor TEXT;
+ALTER TABLE runs ADD COLUMN origin TEXT;
+UPDATE runs SET uuid = lower(hex(randomblob(16))) WHERE uuid IS NULL;
+CREATE UNIQUE INDEX runs_uuid ON runs(uuid);
+ALTER TABLE timings ADD COLUMN parallel INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE run_chunks (
+    run_id INTEGER NOT NULL REFERENCES runs(id), chunk_key TEXT NOT NULL, suite TEXT NOT NULL,
+    experiment TEXT NOT NULL, spec TEXT NOT NULL, n_cases INTEGER NOT NULL, replicates INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending', seconds REAL, worker TEXT, done_at TEXT, error TEXT,
+    PRIMARY KEY (run_id, chunk_key)
+);
 """,
 }
 

@@ -1,0 +1,59 @@
+"""The chunk planner: deterministic, independent of the executor, splitting only where an experiment allows."""
+from redshift import Above, Claim, Experiment, Mean, Metric, Rule, Suite, grid
+from redshift.chunks import Chunk, plan
+from redshift.executor import ExecutorConfig
+from redshift.runner import Session
+
+
+def _suite(split_by=None):
+    cases = grid("e", arch=["a", "b"], n=[1, 2, 3])
+    exp = Experiment("e", cases={"smoke": cases}, measure=lambda cases, ctx: iter(()), metrics={"m": Metric()},
+                     claims=(Claim("P-1", "x", "src", Mean("m"), Rule(Above(0))),), replicates={"smoke": 3},
+                     split_by=split_by)
+    return Suite("p", "1", "t", experiments=(exp,))
+
+
+def _plan(suite, replicates=None):
+    return plan([suite], {suite.name: list(suite.claims)}, "smoke", replicates)
+
+
+def test_an_experiment_is_one_chunk_by_default():
+    """Without split_by the experiment's six cases are one chunk with all replicates."""
+    chunks = _plan(_suite())
+    assert [(c.experiment, len(c.cases), c.replicates) for c in chunks] == [("e", 6, 3)]
+
+
+def test_split_by_keeps_cases_that_share_the_axis_together():
+    """split_by=("arch",): one chunk per architecture, its training-set sizes together, in grid order."""
+    chunks = _plan(_suite(("arch",)))
+    assert [c.cases for c in chunks] == [("e[arch=a,n=1]", "e[arch=a,n=2]", "e[arch=a,n=3]"),
+                                         ("e[arch=b,n=1]", "e[arch=b,n=2]", "e[arch=b,n=3]")]
+
+
+def test_split_by_case_makes_every_case_a_chunk():
+    """split_by="case": six chunks of one case each."""
+    assert [len(c.cases) for c in _plan(_suite("case"))] == [1] * 6
+
+
+def test_the_plan_is_deterministic_and_its_keys_name_what_is_computed():
+    """Two plans of the same inputs are equal; a different replicate count changes every key."""
+    suite = _suite(("arch",))
+    assert _plan(suite) == _plan(suite)
+    assert not {c.key for c in _plan(suite)} & {c.key for c in _plan(suite, replicates=5)}
+
+
+def test_the_plan_does_not_depend_on_the_executor():
+    """A session with --workers 4 stores the same chunk plan as an in-process one."""
+    suite = _suite(("arch",))
+    keys = []
+    for config in (ExecutorConfig(), ExecutorConfig(workers=4, threads_per_worker=2)):
+        session = Session(device="cpu", write=False, executor=config)
+        session.start([suite])
+        keys.append([c.key for c in session.driver.plan])
+    assert keys[0] == keys[1] and len(keys[0]) == 2
+
+
+def test_a_chunk_round_trips_through_json():
+    """A chunk stored with a run reads back equal (same key)."""
+    chunk = Chunk("s", "e", "smoke", 2, ("e[x=1]", "e[x=2]"), 7)
+    assert Chunk.from_json(chunk.to_json()) == chunk and Chunk.from_json(chunk.to_json()).key == chunk.key
