@@ -47,8 +47,23 @@ The depth confound (spec 6): in the paper's depth shape deeper also means more w
 196-feature pooled MNIST, 264 -> 2,728 on digits; the spec quotes 792 -> 8,888 for the code's variants);
 the width-16 depth sweep (1,056 -> 1,824 weights) mostly separates depth from size.
 
-Fresh-stream confirmation (`--seed-stream confirm-1`, smoke): see the verdict table in the report of
-issue 12; no claim's verdict differs between the default and the confirm-1 stream.
+Fresh-stream confirmation (smoke, 10 training sets; binding part's estimate [95% CI]). No claim's verdict
+differs between the default stream and `--seed-stream confirm-1`, which this suite was never run with:
+
+| claim | default | confirm-1 |
+| --- | --- | --- |
+| SA-1 | undecided, 7.63 [-29.4, 40.0] points | undecided, 7.74 [-29.3, 40.1] points |
+| SA-2 | undecided, -0.50 [-35.0, 34.3] points | undecided, -0.33 [-34.9, 34.4] points |
+| SA-3 | undecided, 8.13 [-63.7, 75.0] points | undecided, 8.08 [-63.7, 75.0] points |
+| SA-4 | inconclusive, 2.00 [-33.3, 36.1] points | inconclusive, 2.34 [-33.0, 36.3] points |
+| SA-5 | undecided, -3.86 [-37.4, 32.0] points | undecided, -3.48 [-37.1, 32.2] points |
+| SA-6 | undecided, -4.67 [-37.9, 31.4] points | undecided, -4.70 [-38.0, 31.4] points |
+| SA-7 | supported, 0.86 [0.61, 1.26] | supported, 0.91 [0.34, 2.82] |
+| SA-8 | undecided, 6.47 [-30.2, 39.2] points | undecided, 5.72 [-30.7, 38.7] points |
+| SA-9 | undecided, G&C part 8.17 [-29.0, 40.4] points | undecided, G&C part 8.58 [-28.7, 40.7] points |
+| SA-10 | supported (exact, 0 of 10 sets violate) | supported (exact, 0 of 10 sets violate) |
+| SA-12 | undecided, width part -0.32 [-11.7, 11.3] bits | undecided, width part -0.28 [-11.7, 11.3] bits |
+| SA-11 | not run at smoke | not run at smoke |
 """
 
 import math
