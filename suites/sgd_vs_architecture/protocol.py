@@ -49,7 +49,7 @@ def load_pool(dataset: str, pairs: Sequence[str], lay: str, cfg: Config, device:
     return vision_pool(dataset, cfg.root(), classes, lay, device)  # type: ignore[arg-type]
 
 
-def test_metrics(prefix: str, arch: Architecture, w: list, owner: torch.Tensor, sets: NestedSets,
+def method_scores(prefix: str, arch: Architecture, w: list, owner: torch.Tensor, sets: NestedSets,
                  n: int) -> dict[str, torch.Tensor]:
     """Per-set means over the networks w (owned by sets) of the test accuracy (argmax, a tie is label 0),
     the variant with ties as errors, and the test tie rate (Revision 2), in points / fractions."""
@@ -66,7 +66,7 @@ def _gc_metrics(arch: Architecture, res: GCResult, start: GCResult | None, secon
     new_draws = res.draws.sum() - (start.draws.sum() if start is not None else 0)
     new_acc = res.accepted.sum() - (start.accepted.sum() if start is not None else 0)
     rate = torch.full((s,), 1.0 / max(seconds, 1e-9), dtype=torch.float64)
-    return test_metrics("gc", arch, res.weights, res.owner, sets, n) | {
+    return method_scores("gc", arch, res.weights, res.owner, sets, n) | {
         "gc_accepted": res.accepted.double(), "gc_draws": res.draws.double(), "gc_neglog2p": res.neg_log2_p(),
         "gc_neglog2p_tie_error": res.neg_log2_p_tie_error(),
         "gc_tie_train": per_set_mean(res.net_ties.double() / n, res.owner, s),
@@ -131,8 +131,8 @@ def run_sgd_sizes(arch: Architecture, sets: NestedSets, ns: Sequence[int], cfg: 
         xn, yn = x[owner, :n], y[owner, :n]
         fits, ties = fit_mask(net.forward(w, xn), yn)  # (S*R,) exact fit, the paper's selection
         kept = [wl[fits] for wl in w]
-        every = test_metrics("sgd", net, w, owner, sets, n)
-        out[n] = test_metrics("sgd", net, kept, owner[fits], sets, n) | {
+        every = method_scores("sgd", net, w, owner, sets, n)
+        out[n] = method_scores("sgd", net, kept, owner[fits], sets, n) | {
             "acc_sgd_all": every["acc_sgd"], "sgd_fit_fraction": per_set_mean(fits.double(), owner, s),
             "sgd_tie_train": per_set_mean(ties[fits].double() / n, owner[fits], s)}
         if cfg.margin_nets:

@@ -166,26 +166,49 @@ def test_guess_check_on_cuda():
     assert fits.all() and res.weights[0].device.type == "cuda" and (res.accepted >= 5).all()
 
 
-def _conv_reference(arch, w, x):
-    """Loop-over-networks reference of the conv populations with plain torch.nn.functional calls."""
+def _conv_reference(arch, w, x, b=None):
+    """Loop-over-networks reference of the conv populations with plain torch.nn.functional calls; b: the
+    per-layer biases (P, out_l) or None."""
     import torch.nn.functional as F
 
     outs = []
     for i in range(w[0].shape[0]):
         wi = [wl[i] for wl in w]
+        bi = [bl[i] for bl in b] if b is not None else [None] * len(w)
+        lin = lambda h, k: h @ wi[k].T + (0 if bi[k] is None else bi[k])  # noqa: E731
         if isinstance(arch, LeNet):
-            h = F.max_pool2d(torch.relu(F.conv2d(x, wi[0])), 2)
-            h = F.max_pool2d(torch.relu(F.conv2d(h, wi[1])), 2).flatten(1)
-            h = torch.relu(h @ wi[2].T)
-            outs.append(torch.relu(h @ wi[3].T) @ wi[4].T)
+            h = F.max_pool2d(torch.relu(F.conv2d(x, wi[0], bi[0])), 2)
+            h = F.max_pool2d(torch.relu(F.conv2d(h, wi[1], bi[1])), 2).flatten(1)
+            h = torch.relu(lin(h, 2))
+            outs.append(lin(torch.relu(lin(h, 3)), 4))
             continue
-        conv = lambda h, k: torch.relu(F.conv2d(h, wi[k], padding=1))  # noqa: E731
+        conv = lambda h, k: torch.relu(F.conv2d(h, wi[k], bi[k], padding=1))  # noqa: E731
         h = F.max_pool2d(conv(conv(x, 0), 1), 2)
         h = h + conv(conv(h, 2), 3)
         h = F.max_pool2d(conv(F.max_pool2d(conv(h, 4), 2), 5), 2)
         h = h + conv(conv(h, 6), 7)
-        outs.append(arch.head_scale * (F.adaptive_max_pool2d(h, 1).flatten(1) @ wi[8].T))
+        outs.append(arch.head_scale * lin(F.adaptive_max_pool2d(h, 1).flatten(1), 8))
     return torch.stack(outs)  # (P, B, 2)
+
+
+@pytest.mark.parametrize("arch", [MLP(6, (5, 4)), LeNet(1, 28, 0.334), ResNet(3, 32, 0.334)])
+def test_biased_populations_match_loop_reference(arch):
+    """Biased(arch) (trained SGD networks, Revision 2) equals a per-network loop with biases; with zero
+    biases it equals the bias-free network."""
+    from redshift.nets.bias_free import Biased, with_zero_biases
+
+    g = torch.Generator().manual_seed(1)
+    w = draw_uniform(arch.shapes, (3,), g)
+    b = [torch.randn(3, s[0], generator=g) for s in arch.shapes]
+    if isinstance(arch, MLP):
+        x = torch.randn(5, 6, generator=g)
+        ref = torch.stack([torch.relu(torch.relu(x @ w[0][i].T + b[0][i]) @ w[1][i].T + b[1][i]) @ w[2][i].T
+                           + b[2][i] for i in range(3)])
+    else:
+        x = torch.randn(5, arch.in_channels, arch.side, arch.side, generator=g)
+        ref = _conv_reference(arch, w, x, b)
+    torch.testing.assert_close(Biased(arch).forward(w + b, x), ref, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(Biased(arch).forward(with_zero_biases(arch, w), x), arch.forward(w, x))
 
 
 @pytest.mark.parametrize("arch", [LeNet(1, 28, 0.334), ResNet(3, 32, 0.334)])
