@@ -129,8 +129,8 @@ METRICS = {
                                 (0.0, BITS_MAX)),
     "gc_accepted": _m("networks", "none", "accepted G&C networks K (D4)", POSITIVE),
     "gc_draws": _m("networks", "lower", "G&C draws T, inherited ones included (D5)", POSITIVE),
-    "gc_tie_draws": _m("fraction", "none", "share of tied (network, training input) pairs among all G&C forwards up to this n (draws, re-checks)",
-                       SHARE),
+    "gc_tie_draws": _m("fraction", "none", "share of tied (network, training input) pairs among all G&C "
+                       "forwards up to this n (draws and re-checks)", SHARE),
     "gc_tie_train": _m("fraction", "none", "share of tied training inputs, accepted G&C networks", SHARE),
     "gc_tie_test": _m("fraction", "none", "share of tied test inputs, accepted G&C networks", SHARE),
     "sgd_tie_train": _m("fraction", "none", "share of tied training inputs, fitting SGD runs", SHARE),
