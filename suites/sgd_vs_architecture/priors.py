@@ -4,8 +4,8 @@ One cell; every batch draws base weights U[-1, 1] once (float64) and stacks the 
 population dimension, (3, S, M, *layer), so the three samplers see the same underlying uniforms. With zero
 biases and ReLU the priors differ by positive per-layer scales, so they must accept the same draws and make
 the same test predictions (the same logit order on every test input, ties included, so the argmax
-prediction with ties to label 0 agrees as well). float64 keeps rounding (~1e-16 relative) far from flipping a prediction; the
-invariance itself is exact in exact arithmetic (and in float32 for power-of-two scales, a unit test).
+prediction with ties to label 0 agrees as well). float64 keeps rounding (~1e-16 relative) far from
+flipping a prediction; the invariance itself is exact in exact arithmetic (and in float32 for power-of-two scales, a unit test).
 At `standard` Kaiming-normal (independent Gaussian draws, the shape that can matter) is reported beside
 them, not gated.
 """
