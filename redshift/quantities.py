@@ -440,3 +440,45 @@ def _where(where: Where) -> str:
 
 
 Quantity = CellMean | Diff | Scaled | Extreme | RankTrend | Slope | Share | Ratio | Least | CellShare | Derived
+
+
+# --- added for sgd_vs_architecture ---
+
+@dataclass(frozen=True)
+class EndChange:
+    """Per replicate: the change of ``metric`` from the smallest to the largest value of the case parameter
+    ``axis``, within each group of matching cells that share every other parameter, averaged over the
+    groups with two or more values (e.g. widest minus narrowest width per (pair, n), pooled)."""
+
+    metric: str
+    axis: str
+    where: Where = None
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def selects(self, case) -> bool:
+        return case.matches(self.where) and self.axis in case.params
+
+    def values(self, table: Table) -> np.ndarray:
+        where = dict(self.where or {}) | {self.axis: _present}
+        groups: dict[tuple, list[tuple[float, int]]] = {}
+        for row, c in enumerate(table.cases(**where)):
+            key = tuple(sorted((k, repr(v)) for k, v in c.params.items() if k != self.axis))
+            groups.setdefault(key, []).append((float(c[self.axis]), row))
+        ends = [(min(g)[1], max(g)[1]) for g in groups.values() if len({v for v, _ in g}) >= 2]
+        if not ends:
+            return np.full(table.n_replicates, np.nan)
+        vals = _cells(table, self.metric, where)  # (C, R)
+        lo, hi = (np.array(i) for i in zip(*ends))
+        diff = vals[hi] - vals[lo]  # (G, R)
+        return np.where(_complete(diff), diff.mean(axis=0), np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        lo, hi = _range_of(ranges, self.metric)
+        return lo - hi, hi - lo
+
+    def describe(self) -> str:
+        return f"change of {self.metric} from the smallest to the largest {self.axis}" + (
+            f" over {_where(self.where)}" if self.where else "")

@@ -1,4 +1,5 @@
-"""Bias-free ReLU network populations: N networks as one tensor program (SGD-vs-architecture spec D3).
+"""ReLU network populations, bias-free or with biases: N networks as one tensor program (SGD-vs-architecture
+spec D3, Revision 2).
 
 A network is a list of weight tensors; a *population* stacks them along leading dimensions, so layer l
 of P networks is a tensor (*pop, *shape_l). Every architecture here has no biases, ReLU activations and
@@ -14,6 +15,11 @@ c_l > 0 scales the logits by prod_l c_l > 0 and leaves every prediction unchange
   (the code's BN takes running statistics from the training batch, a stateful train/test split this
   functional population form does not model). Its residual sums make it homogeneous only under a common
   scale of the two branches, so spec D8's exact invariance is claimed for the MLP alone.
+
+Biases (spec Revision 2, as the authors' code): G&C networks have zero biases, i.e. these bias-free
+networks; SGD networks carry biases initialised to zero and trained with the weights: :class:`Biased`
+wraps an architecture so that its parameter list is the weights followed by one bias per layer.
+Predictions are ``argmax`` over the 2 logits with an exact tie giving label 0 (:func:`predict`).
 """
 
 from __future__ import annotations
@@ -77,13 +83,18 @@ def _first_layer(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return w @ x.transpose(-1, -2)  # (*pop, out, B)
 
 
-def _dense(weights: Weights, x: torch.Tensor) -> torch.Tensor:
-    """ReLU between bias-free dense layers: x (*pop', B, d_in) -> logits (*pop, B, d_out).
+def _add_bias(h: torch.Tensor, biases: Weights | None, layer: int) -> torch.Tensor:
+    """h (*pop, out, B) plus bias (*pop, out) of this layer, when biases are given."""
+    return h if biases is None else h + biases[layer].unsqueeze(-1)
+
+
+def _dense(weights: Weights, x: torch.Tensor, biases: Weights | None = None) -> torch.Tensor:
+    """ReLU between dense layers: x (*pop', B, d_in) -> logits (*pop, B, d_out); biases[l] (*pop, out_l).
 
     Activations are kept as columns, (*pop, width, B), so no weight tensor is ever transposed or copied."""
-    h = _first_layer(weights[0], x)  # (*pop, out_0, B)
-    for w in weights[1:]:
-        h = w @ torch.relu(h)  # (*pop, out_l, B)
+    h = _add_bias(_first_layer(weights[0], x), biases, 0)  # (*pop, out_0, B)
+    for layer, w in enumerate(weights[1:], start=1):
+        h = _add_bias(w @ torch.relu(h), biases, layer)  # (*pop, out_l, B)
     return h.transpose(-1, -2)  # (*pop, B, d_out)
 
 
@@ -100,9 +111,9 @@ class MLP:
         dims = (self.d_in, *self.hidden, self.d_out)
         return [(dims[i + 1], dims[i]) for i in range(len(dims) - 1)]
 
-    def forward(self, weights: Weights, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, weights: Weights, x: torch.Tensor, biases: Weights | None = None) -> torch.Tensor:
         """weights[l]: (*pop, out_l, in_l); x: (*pop', B, d_in) broadcastable -> logits (*pop, B, d_out)."""
-        return _dense(weights, x)
+        return _dense(weights, x, biases)
 
 
 def _tile_input(x: torch.Tensor, pop: Sequence[int]) -> torch.Tensor:
@@ -112,10 +123,19 @@ def _tile_input(x: torch.Tensor, pop: Sequence[int]) -> torch.Tensor:
     return x.transpose(0, 1).reshape(b, -1, hh, ww)  # (B, P*C, H, W)
 
 
-def _conv(h: torch.Tensor, w: torch.Tensor, padding: int = 0) -> torch.Tensor:
-    """Grouped convolution: h (B, P*C_in, H, W), w (P, C_out, C_in, k, k) -> (B, P*C_out, H', W')."""
+def _conv(h: torch.Tensor, w: torch.Tensor, padding: int = 0, b: torch.Tensor | None = None) -> torch.Tensor:
+    """Grouped convolution: h (B, P*C_in, H, W), w (P, C_out, C_in, k, k), bias b (P, C_out) or None
+    -> (B, P*C_out, H', W')."""
     p, co = w.shape[:2]
-    return F.conv2d(h, w.reshape(p * co, *w.shape[2:]), padding=padding, groups=p)
+    return F.conv2d(h, w.reshape(p * co, *w.shape[2:]), None if b is None else b.reshape(-1),
+                    padding=padding, groups=p)
+
+
+def _conv_biases(biases: Weights | None, layers: int) -> list:
+    """The first ``layers`` biases flattened to (P, C_out), or Nones."""
+    if biases is None:
+        return [None] * layers
+    return [b.reshape(-1, b.shape[-1]) for b in biases[:layers]]
 
 
 def _to_dense(h: torch.Tensor, pop: Sequence[int]) -> torch.Tensor:
@@ -145,13 +165,13 @@ class LeNet:
         c1, c2, f1, f2, s = self._dims()
         return [(c1, self.in_channels, 5, 5), (c2, c1, 5, 5), (f1, c2 * s * s), (f2, f1), (self.d_out, f2)]
 
-    def forward(self, weights: Weights, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, weights: Weights, x: torch.Tensor, biases: Weights | None = None) -> torch.Tensor:
         """weights[l]: (*pop, *shape_l); x: (*pop', B, C, H, W) -> logits (*pop, B, d_out)."""
         pop = weights[0].shape[:-4]
         h = _tile_input(x, pop)  # (B, P*C, H, W)
-        for w in weights[:2]:
-            h = F.max_pool2d(torch.relu(_conv(h, w.reshape(-1, *w.shape[-4:]))), 2)
-        return _dense(weights[2:], _to_dense(h, pop))
+        for w, b in zip(weights[:2], _conv_biases(biases, 2)):
+            h = F.max_pool2d(torch.relu(_conv(h, w.reshape(-1, *w.shape[-4:]), b=b)), 2)
+        return _dense(weights[2:], _to_dense(h, pop), None if biases is None else biases[2:])
 
 
 @dataclass(frozen=True)
@@ -173,39 +193,90 @@ class ResNet:
         conv = [(c0, self.in_channels), (c1, c0), (c1, c1), (c1, c1), (c2, c1), (c3, c2), (c3, c3), (c3, c3)]
         return [(o, i, 3, 3) for o, i in conv] + [(self.d_out, c3)]
 
-    def forward(self, weights: Weights, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, weights: Weights, x: torch.Tensor, biases: Weights | None = None) -> torch.Tensor:
         """weights[l]: (*pop, *shape_l); x: (*pop', B, C, H, W) -> logits (*pop, B, d_out)."""
         pop = weights[0].shape[:-4]
         ws = [w.reshape(-1, *w.shape[-4:]) for w in weights[:-1]]  # (P, C_out, C_in, 3, 3)
+        bs = _conv_biases(biases, len(ws))
 
-        def block(h: torch.Tensor, w: torch.Tensor, pool: bool) -> torch.Tensor:
-            h = torch.relu(_conv(h, w, padding=1))
+        def block(h: torch.Tensor, i: int, pool: bool) -> torch.Tensor:
+            h = torch.relu(_conv(h, ws[i], padding=1, b=bs[i]))
             return F.max_pool2d(h, 2) if pool else h
 
-        h = block(_tile_input(x, pop), ws[0], False)  # prep
-        h = block(h, ws[1], True)  # layer1
-        h = h + block(block(h, ws[2], False), ws[3], False)  # layer1 residual
-        h = block(h, ws[4], True)  # layer2
-        h = block(h, ws[5], True)  # layer3
-        h = h + block(block(h, ws[6], False), ws[7], False)  # layer3 residual
+        h = block(_tile_input(x, pop), 0, False)  # prep
+        h = block(h, 1, True)  # layer1
+        h = h + block(block(h, 2, False), 3, False)  # layer1 residual
+        h = block(h, 4, True)  # layer2
+        h = block(h, 5, True)  # layer3
+        h = h + block(block(h, 6, False), 7, False)  # layer3 residual
         h = F.adaptive_max_pool2d(h, 1)  # (B, P*C3, 1, 1): the code's final max-pool
-        return self.head_scale * _dense(weights[-1:], _to_dense(h, pop))
+        head = None if biases is None else biases[-1:]
+        return self.head_scale * _dense(weights[-1:], _to_dense(h, pop), head)
 
 
-Architecture = MLP | LeNet | ResNet
+@dataclass(frozen=True)
+class Biased:
+    """``base`` with one bias per layer (spec Revision 2: SGD networks, zero at initialisation, trained).
+
+    Its parameter list is the base's weights followed by the biases, bias l of shape (*pop, out_l), so
+    batched training (redshift.train.sgd) trains both without knowing about biases."""
+
+    base: MLP | LeNet | ResNet
+
+    @property
+    def shapes(self) -> list[tuple[int, ...]]:
+        return list(self.base.shapes) + [(s[0],) for s in self.base.shapes]
+
+    def split(self, params: Weights) -> tuple[Weights, Weights]:
+        """(weights, biases) of a parameter list."""
+        k = len(self.base.shapes)
+        return params[:k], params[k:]
+
+    def forward(self, params: Weights, x: torch.Tensor) -> torch.Tensor:
+        w, b = self.split(params)
+        return self.base.forward(w, x, biases=b)
+
+
+def with_zero_biases(arch: MLP | LeNet | ResNet, weights: Weights) -> Weights:
+    """The parameter list of ``Biased(arch)``: the weights and zero biases (the code's initialisation)."""
+    pop = weights[0].shape[:weights[0].dim() - len(arch.shapes[0])]
+    return list(weights) + [torch.zeros(*pop, s[0], dtype=weights[0].dtype, device=weights[0].device)
+                            for s in arch.shapes]
+
+
+Architecture = MLP | LeNet | ResNet | Biased
+
+
+def predict(logits: torch.Tensor) -> torch.Tensor:
+    """Labels (...,) of 2-logit outputs (..., 2): argmax, an exact tie giving label 0 (the reference code)."""
+    return (logits[..., 1] > logits[..., 0]).long()
+
+
+def masked_scores(arch: Architecture, weights: Weights, x: torch.Tensor, y: torch.Tensor,
+                  mask: torch.Tensor, chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(accuracy, accuracy with ties as errors, tie rate), each (A,) in [0, 1], of A networks on their own
+    subsets of a shared pool.
+
+    weights[l]: (A, *shape_l); x: (N, *features); y: (N,) in {0, 1}; mask: (A, N) bool (e.g. the
+    owner set's test examples). Accuracy uses :func:`predict` (a tie is label 0); the variant counts a
+    tie as an error; the tie rate is the share of masked inputs with exactly equal logits."""
+    acc, strict, ties = [], [], []
+    for lo in range(0, weights[0].shape[0], chunk):  # chunks of a population, not single networks
+        logits = arch.forward([w[lo:lo + chunk] for w in weights], x.unsqueeze(0))  # (a, N, 2)
+        m = mask[lo:lo + chunk]
+        count = m.sum(-1).clamp(min=1)
+        tie = (logits[..., 1] == logits[..., 0]) & m  # (a, N)
+        correct = (predict(logits) == y) & m
+        acc.append(correct.sum(-1) / count)
+        strict.append((correct & ~tie).sum(-1) / count)
+        ties.append(tie.sum(-1) / count)
+    if not acc:
+        empty = torch.zeros(0, device=x.device)
+        return empty, empty, empty
+    return torch.cat(acc), torch.cat(strict), torch.cat(ties)
 
 
 def masked_accuracy(arch: Architecture, weights: Weights, x: torch.Tensor, y: torch.Tensor,
                     mask: torch.Tensor, chunk: int = 256) -> torch.Tensor:
-    """Accuracy in [0, 1] of each of A networks on its own subset of a shared pool.
-
-    weights[l]: (A, *shape_l); x: (N, *features); y: (N,) in {0, 1}; mask: (A, N) bool (e.g. the
-    owner set's test examples). Ties count as errors. Networks are processed in chunks of ``chunk``.
-    """
-    out = []
-    for lo in range(0, weights[0].shape[0], chunk):  # chunks of a population, not single networks
-        logits = arch.forward([w[lo:lo + chunk] for w in weights], x.unsqueeze(0))  # (a, N, 2)
-        d = logits[..., 1] - logits[..., 0]  # (a, N)
-        correct = torch.where(y.bool(), d > 0, d < 0) & mask[lo:lo + chunk]
-        out.append(correct.sum(-1) / mask[lo:lo + chunk].sum(-1).clamp(min=1))
-    return torch.cat(out) if out else torch.zeros(0, device=x.device)
+    """(A,) accuracy in [0, 1] (argmax, a tie is label 0) of each network on its masked inputs."""
+    return masked_scores(arch, weights, x, y, mask, chunk)[0]

@@ -2,8 +2,9 @@
 
 Spec (specs/sgd_vs_architecture.md):
 
-- D4: draw every weight i.i.d. U[-1, 1] (biases are absent), forward the training set, accept iff the
-  training accuracy is exactly 1 (argmax over the 2 logits; an exact tie counts as an error). Repeat
+- D4 (Revision 2): draw every weight i.i.d. U[-1, 1] (biases zero, i.e. absent), forward the training set,
+  accept iff the training accuracy is exactly 1 (argmax over the 2 logits, an exact tie giving label 0,
+  as the authors' code: a tie on a label-0 sample is correct, on a label-1 sample an error). Repeat
   until K networks are accepted or the draw budget is spent. Networks accepted for a training set are
   re-checked first on a larger nested set (valid because {fit n} is a subset of {fit n - 2}).
 - D5: acceptance probability P = K / T with T the draws (inherited when networks are reused);
@@ -43,7 +44,9 @@ class GCResult:
 
     weights[l]: (A, *shape_l) all accepted networks; owner: (A,) their training set; draws: (S,) T;
     accepted: (S,) K (>= the config's K unless capped); ties: (S,) exact logit ties on the training set
-    among all draws (counted as errors).
+    summed over every forward (draws and re-checks); checked: (S,) the (network, sample) pairs those
+    forwards evaluated, so ties / checked is the tie rate among the draws; net_ties: (A,) tied training
+    samples of each accepted network (0 for a fit that also holds when ties count as errors).
     """
 
     weights: Weights
@@ -51,43 +54,56 @@ class GCResult:
     draws: torch.Tensor
     accepted: torch.Tensor
     ties: torch.Tensor
+    checked: torch.Tensor
+    net_ties: torch.Tensor
 
     def neg_log2_p(self) -> torch.Tensor:
         """(S,) -log2(K / T) (spec D5); log2 T (a lower bound) where K = 0."""
-        t = self.draws.double()
-        k = self.accepted.double()
-        return torch.where(k > 0, torch.log2(t / k.clamp(min=1)), torch.log2(t))
+        return _neg_log2(self.accepted, self.draws)
+
+    def neg_log2_p_tie_error(self) -> torch.Tensor:
+        """(S,) -log2 P of the variant rule "a tie is an error" on the same draws: its fits are the accepted
+        networks with no tied training sample (a subset, so the count is exact)."""
+        strict = torch.bincount(self.owner[self.net_ties == 0], minlength=self.draws.shape[0])
+        return _neg_log2(strict, self.draws)
+
+
+def _neg_log2(k: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    t, k = t.double(), k.double()
+    return torch.where(k > 0, torch.log2(t / k.clamp(min=1)), torch.log2(t))
 
 
 def fit_mask(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Exact fit and tie count of 2-logit outputs (spec D4, anchor A1).
+    """Exact fit and tie count of 2-logit outputs (spec D4 and anchor A1 of Revision 2).
 
     logits: (..., B, 2), y: (..., B) broadcastable, labels in {0, 1}. Returns fits (...,) bool (every
-    sample strictly right) and ties (...,) int (samples with equal logits, counted as errors).
+    argmax right, a tie giving label 0) and ties (...,) int (samples with exactly equal logits). A fit
+    with no tie is also a fit under the variant rule "a tie is an error".
     """
-    d = logits[..., 1] - logits[..., 0]  # (..., B) margin towards label 1
-    correct = torch.where(y.bool(), d > 0, d < 0)  # ties (d == 0) are errors
-    return correct.all(dim=-1), (d == 0).sum(dim=-1)
+    one = logits[..., 1] > logits[..., 0]  # (..., B) the argmax is label 1; a tie gives label 0
+    correct = one == y.bool()
+    return correct.all(dim=-1), (logits[..., 1] == logits[..., 0]).sum(dim=-1)
 
 
 def _empty(arch: Architecture, s: int, device: torch.device, dtype: torch.dtype) -> GCResult:
     zeros = torch.zeros(s, dtype=torch.long, device=device)
     weights = [torch.empty(0, *shape, device=device, dtype=dtype) for shape in arch.shapes]
-    return GCResult(weights, zeros[:0], zeros, zeros.clone(), zeros.clone())
+    return GCResult(weights, zeros[:0], zeros, zeros.clone(), zeros.clone(), zeros.clone(), zeros[:0])
 
 
 def recheck(arch: Architecture, prev: GCResult, x: torch.Tensor, y: torch.Tensor) -> GCResult:
     """Keep the accepted networks of prev that also fit the larger nested sets x (S, n, ...), y (S, n).
 
-    Draws are inherited (spec D4/D5). The ties of the re-check are counted on the new samples' forward.
+    Draws are inherited (spec D4/D5); the re-check's forward adds to the tie and checked counts.
     """
     logits = arch.forward(prev.weights, x[prev.owner])  # (A, n, 2)
     fits, ties = fit_mask(logits, y[prev.owner])  # (A,)
     owner = prev.owner[fits]
     accepted = torch.bincount(owner, minlength=prev.draws.shape[0])
     extra_ties = torch.zeros_like(prev.ties).index_add_(0, prev.owner, ties)
+    extra_checked = torch.bincount(prev.owner, minlength=prev.draws.shape[0]) * x.shape[1]
     return GCResult([w[fits] for w in prev.weights], owner, prev.draws.clone(), accepted,
-                    prev.ties + extra_ties)
+                    prev.ties + extra_ties, prev.checked + extra_checked, ties[fits])
 
 
 def _batch_size(arch: Architecture, cfg: GCConfig, active: int) -> int:
@@ -105,8 +121,8 @@ def guess_check(arch: Architecture, x: torch.Tensor, y: torch.Tensor, cfg: GCCon
     """
     s = x.shape[0]
     res = start if start is not None else _empty(arch, s, x.device, dtype)
-    parts_w, parts_o = [res.weights], [res.owner]
-    draws, accepted, ties = res.draws.clone(), res.accepted.clone(), res.ties.clone()
+    parts_w, parts_o, parts_t = [res.weights], [res.owner], [res.net_ties]
+    draws, accepted, ties, checked = res.draws.clone(), res.accepted.clone(), res.ties.clone(), res.checked.clone()
     while True:
         active = torch.nonzero((accepted < cfg.accept) & (draws < cfg.draw_cap)).flatten()  # (a,)
         if active.numel() == 0:
@@ -119,9 +135,11 @@ def guess_check(arch: Architecture, x: torch.Tensor, y: torch.Tensor, cfg: GCCon
         set_idx, net_idx = torch.nonzero(fits, as_tuple=True)
         parts_w.append([wl[set_idx, net_idx] for wl in w])
         parts_o.append(active[set_idx])
+        parts_t.append(t[set_idx, net_idx])
         accepted.index_add_(0, active, fits.sum(dim=1))
         ties.index_add_(0, active, t.sum(dim=1))
+        checked[active] += m * x.shape[1]
         draws[active] += m
     weights = [torch.cat([p[layer] for p in parts_w]) for layer in range(len(arch.shapes))]
-    return GCResult(weights, torch.cat(parts_o), draws, accepted, ties)
+    return GCResult(weights, torch.cat(parts_o), draws, accepted, ties, checked, torch.cat(parts_t))
 

@@ -1,9 +1,13 @@
-"""Population-batched SGD for bias-free networks (SGD-vs-architecture spec D6).
+"""Population-batched SGD (SGD-vs-architecture spec D6, Revision 2).
 
 P models (every seed of every training set of a cell) train together as one batched model: layer l is
 a tensor (P, *shape_l), model p has its own training set x[p], its own shuffling per epoch and its own
 gradient. The loss summed over models has per-model gradients equal to each model's own loss gradient,
 so one backward pass is P independent SGD steps.
+
+The trained parameters are whatever list the architecture takes: a bias-free network's weights, or
+``Biased(arch)``'s weights followed by its biases (Revision 2: biases initialised to zero and trained
+with the weights, as in the authors' code; redshift.nets.bias_free.with_zero_biases).
 
 Spec D6 (from the authors' code): Kaiming-uniform weights (bound sqrt(6 / fan_in)), SGD(lr = 0.01,
 momentum = 0), batch size min(n/2, 2), per-batch cross-entropy *summed* over the batch, a fixed 60

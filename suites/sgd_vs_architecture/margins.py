@@ -4,7 +4,9 @@
   cross-entropy on the training set.
 - Lipschitz-normalised loss: logits divided by the largest ||grad_x (f_1 - f_0)||_2 over the network's test
   inputs, then the mean cross-entropy on the training set.
-Both are invariant to positive per-layer rescaling of a bias-free ReLU network (spec D8).
+Both are invariant to positive per-layer rescaling of a bias-free ReLU network (spec D8). For SGD networks
+with trained biases (Revision 2) the weight norms are those of the weight matrices alone, as Chiang's
+normalisation reads them; the biases only enter the logits.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from redshift.nets.bias_free import Architecture, Weights
+from redshift.nets.bias_free import Architecture, Biased, Weights
 
 
 def _train_ce(logits: torch.Tensor, y: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
@@ -25,7 +27,7 @@ def _train_ce(logits: torch.Tensor, y: torch.Tensor, scale: torch.Tensor) -> tor
 def weight_normalised_loss(arch: Architecture, w: Weights, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """(A,) D9 weight-normalised training loss; w[l]: (A, *shape_l), x: (A, n, ...), y: (A, n)."""
     norm = torch.ones(w[0].shape[0], device=x.device, dtype=x.dtype)
-    for wl in w:
+    for wl in (arch.split(w)[0] if isinstance(arch, Biased) else w):
         norm = norm * wl.flatten(1).norm(dim=1) / 3.0  # ||W_l||_F / 3 per network
     with torch.no_grad():
         return _train_ce(arch.forward(w, x), y, norm)

@@ -3,8 +3,9 @@
 One cell; every batch draws base weights U[-1, 1] once (float64) and stacks the three priors as a leading
 population dimension, (3, S, M, *layer), so the three samplers see the same underlying uniforms. With zero
 biases and ReLU the priors differ by positive per-layer scales, so they must accept the same draws and make
-the same test predictions. float64 keeps rounding (~1e-16 relative) far from flipping a prediction; the
-invariance itself is exact in exact arithmetic (and in float32 for power-of-two scales, a unit test).
+the same test predictions (the same logit order on every test input, ties included, so the argmax
+prediction with ties to label 0 agrees as well). float64 keeps rounding (~1e-16 relative) far from
+flipping a prediction; the invariance itself is exact in exact arithmetic (and in float32 for power-of-two scales, a unit test).
 At `standard` Kaiming-normal (independent Gaussian draws, the shape that can matter) is reported beside
 them, not gated.
 """
@@ -19,7 +20,7 @@ import torch
 
 from redshift import Case, Context, Record
 from redshift.data.digits import NestedSets
-from redshift.nets.bias_free import MLP, draw_uniform, kaiming_bounds, masked_accuracy, n_weights
+from redshift.nets.bias_free import MLP, draw_uniform, kaiming_bounds, masked_accuracy, n_weights, predict
 from redshift.train.guess_check import fit_mask
 from suites.sgd_vs_architecture.config import build_arch, parse_pair
 from suites.sgd_vs_architecture.protocol import load_pool, threads, training_sets
@@ -48,10 +49,10 @@ def _batch(arch: MLP, sets: NestedSets, n: int, m: int, gen: torch.Generator) ->
     fits, _ = fit_mask(arch.forward(w, x[None, :, None]), y[None, :, None])  # (3, S, m)
     s_idx, m_idx = torch.nonzero(fits[0], as_tuple=True)  # accepted under U[-1, 1]
     logits = arch.forward([wl[:, s_idx, m_idx] for wl in w], sets.pool.x.double())  # (3, A, N, 2)
-    signs = torch.sign(logits[..., 1] - logits[..., 0])  # (3, A, N) the prediction; 0 is a tie
+    signs = torch.sign(logits[..., 1] - logits[..., 0])  # (3, A, N) the logit order; 0 is a tie
     on_test = test[s_idx]  # (A, N)
     agree = ((signs == signs[:1]) | ~on_test[None]).all(0).all(-1)  # (A,)
-    correct = (signs[0] == 2 * sets.pool.y[None] - 1) & on_test  # (A, N) ties are errors
+    correct = (predict(logits[0]) == sets.pool.y[None]) & on_test  # (A, N) argmax, a tie is label 0
     acc = correct.sum(-1).double() / on_test.sum(-1).clamp(min=1)  # (A,)
     acc_sum = torch.zeros(x.shape[0], dtype=torch.float64, device=x.device).index_add_(0, s_idx, acc)
     return fits, torch.bincount(s_idx[~agree], minlength=x.shape[0]) == 0, acc_sum

@@ -18,7 +18,7 @@ import torch
 from redshift import Case, Context, Record
 from redshift.data.digits import NestedSets, Pool, digits_pool, nested_sets
 from redshift.data.vision import vision_pool
-from redshift.nets.bias_free import Architecture, kaiming_uniform, masked_accuracy
+from redshift.nets.bias_free import Architecture, Biased, kaiming_uniform, masked_scores, with_zero_biases
 from redshift.train.guess_check import GCResult, fit_mask, guess_check, recheck
 from redshift.train.sgd import epoch_orders, pad_orders, train_sgd
 from redshift.threads import torch_threads as threads
@@ -49,17 +49,29 @@ def load_pool(dataset: str, pairs: Sequence[str], lay: str, cfg: Config, device:
     return vision_pool(dataset, cfg.root(), classes, lay, device)  # type: ignore[arg-type]
 
 
+def method_scores(prefix: str, arch: Architecture, w: list, owner: torch.Tensor, sets: NestedSets,
+                 n: int) -> dict[str, torch.Tensor]:
+    """Per-set means over the networks w (owned by sets) of the test accuracy (argmax, a tie is label 0),
+    the variant with ties as errors, and the test tie rate (Revision 2), in points / fractions."""
+    s = sets.order.shape[0]
+    acc, strict, ties = masked_scores(arch, w, sets.pool.x, sets.pool.y, sets.test_mask(n)[owner])  # (A,)
+    return {f"acc_{prefix}": 100 * per_set_mean(acc, owner, s),
+            f"acc_{prefix}_tie_error": 100 * per_set_mean(strict, owner, s),
+            f"{prefix}_tie_test": per_set_mean(ties, owner, s)}
+
+
 def _gc_metrics(arch: Architecture, res: GCResult, start: GCResult | None, seconds: float,
                 sets: NestedSets, n: int) -> dict[str, torch.Tensor]:
     s = res.draws.shape[0]
-    mask = sets.test_mask(n)[res.owner]  # (A, N)
-    acc = masked_accuracy(arch, res.weights, sets.pool.x, sets.pool.y, mask)  # (A,)
     new_draws = res.draws.sum() - (start.draws.sum() if start is not None else 0)
     new_acc = res.accepted.sum() - (start.accepted.sum() if start is not None else 0)
     rate = torch.full((s,), 1.0 / max(seconds, 1e-9), dtype=torch.float64)
-    return {"acc_gc": 100 * per_set_mean(acc, res.owner, s), "gc_accepted": res.accepted.double(),
-            "gc_draws": res.draws.double(), "gc_neglog2p": res.neg_log2_p(), "gc_ties": res.ties.double(),
-            "gc_draws_per_s": rate * float(new_draws), "gc_accepted_per_s": rate * float(new_acc)}
+    return method_scores("gc", arch, res.weights, res.owner, sets, n) | {
+        "gc_accepted": res.accepted.double(), "gc_draws": res.draws.double(), "gc_neglog2p": res.neg_log2_p(),
+        "gc_neglog2p_tie_error": res.neg_log2_p_tie_error(),
+        "gc_tie_train": per_set_mean(res.net_ties.double() / n, res.owner, s),
+        "gc_tie_draws": res.ties.double() / res.checked.double().clamp(min=1),
+        "gc_draws_per_s": rate * float(new_draws), "gc_accepted_per_s": rate * float(new_acc)}
 
 
 def first_per_set(owner: torch.Tensor, k: int) -> torch.Tensor:
@@ -104,25 +116,27 @@ def run_sgd_sizes(arch: Architecture, sets: NestedSets, ns: Sequence[int], cfg: 
     x, y = sets.train(max(ns))  # (S, n_max, ...), (S, n_max); the set of size n is its prefix
     s, r = x.shape[0], cfg.sgd_models
     owner = torch.arange(s, device=x.device).repeat_interleave(r)  # (S*R,)
+    net = Biased(arch)  # Revision 2: biases initialised to zero and trained with the weights
     inits, orders = [], []
     for n, gen in zip(ns, gens):
-        inits.append(kaiming_uniform(arch.shapes, (s * r,), gen))
+        inits.append(with_zero_biases(arch, kaiming_uniform(arch.shapes, (s * r,), gen)))
         orders.append(epoch_orders(s * r, n, cfg.sgd.epochs, gen))
     init = [torch.cat(layer) for layer in zip(*inits)]
     sizes = torch.tensor(ns, device=x.device).repeat_interleave(s * r)  # (len(ns)*S*R,)
     xs, ys = x[owner].repeat(len(ns), *[1] * (x.dim() - 1)), y[owner].repeat(len(ns), 1)
-    w_all = train_sgd(arch, init, xs, ys, cfg.sgd, pad_orders(orders), sizes=sizes)
+    w_all = train_sgd(net, init, xs, ys, cfg.sgd, pad_orders(orders), sizes=sizes)
     out = {}
     for i, n in enumerate(ns):
         w = [wl[i * s * r:(i + 1) * s * r] for wl in w_all]
         xn, yn = x[owner, :n], y[owner, :n]
-        fits, _ = fit_mask(arch.forward(w, xn), yn)  # (S*R,) exact fit, the paper's selection
-        acc = masked_accuracy(arch, w, sets.pool.x, sets.pool.y, sets.test_mask(n)[owner])
-        out[n] = {"acc_sgd": 100 * per_set_mean(acc[fits], owner[fits], s),
-                  "acc_sgd_all": 100 * per_set_mean(acc, owner, s),
-                  "sgd_fit_fraction": per_set_mean(fits.double(), owner, s)}
+        fits, ties = fit_mask(net.forward(w, xn), yn)  # (S*R,) exact fit, the paper's selection
+        kept = [wl[fits] for wl in w]
+        every = method_scores("sgd", net, w, owner, sets, n)
+        out[n] = method_scores("sgd", net, kept, owner[fits], sets, n) | {
+            "acc_sgd_all": every["acc_sgd"], "sgd_fit_fraction": per_set_mean(fits.double(), owner, s),
+            "sgd_tie_train": per_set_mean(ties[fits].double() / n, owner[fits], s)}
         if cfg.margin_nets:
-            out[n] |= _margins("sgd", arch, [wl[fits] for wl in w], owner[fits], sets, n, cfg.margin_nets)
+            out[n] |= _margins("sgd", net, kept, owner[fits], sets, n, cfg.margin_nets)
     return out
 
 
@@ -144,6 +158,7 @@ def run_chain(arch: Architecture, sets: NestedSets, ns: Sequence[int], cfg: Conf
     sgd = run_sgd_sizes(arch, sets, ns, cfg, [ctx.generator(Case("sgd", {**key, "n": n}), 0) for n in ns])
     for n in ns:
         out[n] |= sgd[n]
+        out[n]["gap_sgd_gc"] = out[n]["acc_sgd"] - out[n]["acc_gc"]  # SA-8, per training set
         ctx.progress(1)
     return out
 

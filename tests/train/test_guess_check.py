@@ -5,22 +5,25 @@ import math
 import pytest
 import torch
 
-from redshift.nets.bias_free import MLP, LeNet, ResNet, draw_uniform, kaiming_bounds, masked_accuracy, rescale
+from redshift.nets.bias_free import (MLP, LeNet, ResNet, draw_uniform, kaiming_bounds, masked_accuracy,
+                                     masked_scores, rescale)
 from redshift.train.guess_check import GCConfig, GCResult, fit_mask, guess_check, recheck
 
 EYE = [torch.eye(2)[None], torch.eye(2)[None]]  # one MLP 2 -> 2 -> 2 with identity layers: logits = relu(x)
 
 
 def test_acceptance_rule_hand_built():
-    """Accepted iff both argmaxes are right; an exact tie is an error (anchor A1)."""
+    """Accepted iff both argmaxes are right; a tie gives label 0: right on label 0, wrong on 1 (anchor A1)."""
     arch = MLP(2, (2,))
     x = torch.tensor([[1.0, 0.0], [0.0, 2.0]])  # logits [1, 0] and [0, 2]
     fits, ties = fit_mask(arch.forward(EYE, x), torch.tensor([0, 1]))
     assert fits.tolist() == [True] and ties.tolist() == [0]
     fits, _ = fit_mask(arch.forward(EYE, x), torch.tensor([1, 1]))
     assert fits.tolist() == [False]
-    x_tie = torch.tensor([[1.0, 0.0], [3.0, 3.0]])  # second logits [3, 3]: a tie
+    x_tie = torch.tensor([[3.0, 3.0], [0.0, 2.0]])  # first logits [3, 3]: a tie, label 0 predicted
     fits, ties = fit_mask(arch.forward(EYE, x_tie), torch.tensor([0, 1]))
+    assert fits.tolist() == [True] and ties.tolist() == [1]
+    fits, ties = fit_mask(arch.forward(EYE, x_tie), torch.tensor([1, 1]))  # the tie on a label-1 sample
     assert fits.tolist() == [False] and ties.tolist() == [1]
 
 
@@ -48,7 +51,7 @@ def _reference_accepts(arch, x, y, seed, m):
     out = []
     for i in range(m):
         h = torch.relu(x @ w[0][0, i].T) @ w[1][0, i].T  # (n, 2)
-        out.append(bool(((h[:, 1] > h[:, 0]) == y.bool()).all() and (h[:, 1] != h[:, 0]).all()))
+        out.append(bool(((h[:, 1] > h[:, 0]) == y.bool()).all()))  # argmax, a tie is label 0
     return torch.tensor(out), w
 
 
@@ -96,8 +99,10 @@ def test_reuse_equals_fresh_draws():
 def test_neg_log2_p():
     """-log2 P = log2(T / K), and log2 T as the lower bound when K = 0 (spec D5)."""
     z = torch.zeros(2, dtype=torch.long)
-    res = GCResult([], z[:0], torch.tensor([1024, 256]), torch.tensor([4, 0]), z)
+    res = GCResult([], torch.tensor([0, 0, 0, 0]), torch.tensor([1024, 256]), torch.tensor([4, 0]), z, z,
+                   torch.tensor([0, 2, 0, 1]))
     assert res.neg_log2_p().tolist() == [8.0, 8.0]
+    assert res.neg_log2_p_tie_error().tolist() == [9.0, 8.0]  # 2 of the 4 fits have no tie
 
 
 def test_rescaling_powers_of_two_exact():
@@ -123,14 +128,29 @@ def test_rescaling_keeps_predictions():
                            masked_accuracy(arch, w, x, y, mask))
 
 
-def test_masked_accuracy_known_values():
-    """Accuracy counts only masked examples, and ties as errors."""
+def test_masked_scores_known_values():
+    """Accuracy counts only masked examples, a tie as label 0; the variant counts it as an error."""
     arch = MLP(2, (2,))
     x = torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0], [0.0, 3.0]])
     y = torch.tensor([0, 1, 0, 0])
     w = [EYE[0].expand(2, 2, 2), EYE[1].expand(2, 2, 2)]
     mask = torch.tensor([[True, True, True, True], [True, True, False, False]])
-    assert masked_accuracy(arch, w, x, y, mask).tolist() == [0.5, 1.0]
+    acc, strict, ties = masked_scores(arch, w, x, y, mask)
+    assert acc.tolist() == [0.75, 1.0] and strict.tolist() == [0.5, 1.0] and ties.tolist() == [0.25, 0.0]
+    assert masked_accuracy(arch, w, x, y, mask).tolist() == [0.75, 1.0]
+
+
+def test_guess_check_counts_ties_and_checks():
+    """A dead hidden unit gives logits (0, 0): a tie on both samples, a fit on labels (0, 0); checked = T x n."""
+    arch = MLP(2, (1,))
+    x, m = -torch.ones(1, 2, 2), 64  # the unit is dead iff w_1 + w_2 >= 0
+    res = guess_check(arch, x, torch.tensor([[0, 0]]), GCConfig(accept=10**6, draw_cap=m, batch_floats=m * 4),
+                      torch.Generator().manual_seed(0))
+    w = draw_uniform(arch.shapes, (1, m), torch.Generator().manual_seed(0))  # the same underlying draws
+    dead = w[0][0].sum((-1, -2)) >= 0
+    fits = dead | (w[1][0, :, 1, 0] <= w[1][0, :, 0, 0])  # live: label 1 loses or ties
+    assert res.checked.tolist() == [2 * m] and int(res.accepted) == int(fits.sum())
+    assert int(res.ties) == 2 * int(dead.sum()) and int((res.net_ties == 2).sum()) == int(dead.sum())
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -146,26 +166,49 @@ def test_guess_check_on_cuda():
     assert fits.all() and res.weights[0].device.type == "cuda" and (res.accepted >= 5).all()
 
 
-def _conv_reference(arch, w, x):
-    """Loop-over-networks reference of the conv populations with plain torch.nn.functional calls."""
+def _conv_reference(arch, w, x, b=None):
+    """Loop-over-networks reference of the conv populations with plain torch.nn.functional calls; b: the
+    per-layer biases (P, out_l) or None."""
     import torch.nn.functional as F
 
     outs = []
     for i in range(w[0].shape[0]):
         wi = [wl[i] for wl in w]
+        bi = [bl[i] for bl in b] if b is not None else [None] * len(w)
+        lin = lambda h, k: h @ wi[k].T + (0 if bi[k] is None else bi[k])  # noqa: E731
         if isinstance(arch, LeNet):
-            h = F.max_pool2d(torch.relu(F.conv2d(x, wi[0])), 2)
-            h = F.max_pool2d(torch.relu(F.conv2d(h, wi[1])), 2).flatten(1)
-            h = torch.relu(h @ wi[2].T)
-            outs.append(torch.relu(h @ wi[3].T) @ wi[4].T)
+            h = F.max_pool2d(torch.relu(F.conv2d(x, wi[0], bi[0])), 2)
+            h = F.max_pool2d(torch.relu(F.conv2d(h, wi[1], bi[1])), 2).flatten(1)
+            h = torch.relu(lin(h, 2))
+            outs.append(lin(torch.relu(lin(h, 3)), 4))
             continue
-        conv = lambda h, k: torch.relu(F.conv2d(h, wi[k], padding=1))  # noqa: E731
+        conv = lambda h, k: torch.relu(F.conv2d(h, wi[k], bi[k], padding=1))  # noqa: E731
         h = F.max_pool2d(conv(conv(x, 0), 1), 2)
         h = h + conv(conv(h, 2), 3)
         h = F.max_pool2d(conv(F.max_pool2d(conv(h, 4), 2), 5), 2)
         h = h + conv(conv(h, 6), 7)
-        outs.append(arch.head_scale * (F.adaptive_max_pool2d(h, 1).flatten(1) @ wi[8].T))
+        outs.append(arch.head_scale * lin(F.adaptive_max_pool2d(h, 1).flatten(1), 8))
     return torch.stack(outs)  # (P, B, 2)
+
+
+@pytest.mark.parametrize("arch", [MLP(6, (5, 4)), LeNet(1, 28, 0.334), ResNet(3, 32, 0.334)])
+def test_biased_populations_match_loop_reference(arch):
+    """Biased(arch) (trained SGD networks, Revision 2) equals a per-network loop with biases; with zero
+    biases it equals the bias-free network."""
+    from redshift.nets.bias_free import Biased, with_zero_biases
+
+    g = torch.Generator().manual_seed(1)
+    w = draw_uniform(arch.shapes, (3,), g)
+    b = [torch.randn(3, s[0], generator=g) for s in arch.shapes]
+    if isinstance(arch, MLP):
+        x = torch.randn(5, 6, generator=g)
+        ref = torch.stack([torch.relu(torch.relu(x @ w[0][i].T + b[0][i]) @ w[1][i].T + b[1][i]) @ w[2][i].T
+                           + b[2][i] for i in range(3)])
+    else:
+        x = torch.randn(5, arch.in_channels, arch.side, arch.side, generator=g)
+        ref = _conv_reference(arch, w, x, b)
+    torch.testing.assert_close(Biased(arch).forward(w + b, x), ref, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(Biased(arch).forward(with_zero_biases(arch, w), x), arch.forward(w, x))
 
 
 @pytest.mark.parametrize("arch", [LeNet(1, 28, 0.334), ResNet(3, 32, 0.334)])

@@ -3,16 +3,19 @@
 import pytest
 import torch
 
-from redshift.nets.bias_free import MLP, kaiming_bounds, kaiming_uniform
+from redshift.nets.bias_free import MLP, Biased, kaiming_bounds, kaiming_uniform, with_zero_biases
 from redshift.train.sgd import SGDConfig, epoch_orders, pad_orders, train_sgd
 
 
-def _single_model_reference(arch, init, x, y, cfg, orders):
-    """torch.nn + torch.optim.SGD on one model, the batches taken in the given order."""
-    layers = [torch.nn.Linear(s[1], s[0], bias=False) for s in arch.shapes]
+def _single_model_reference(arch, init, x, y, cfg, orders, bias=False):
+    """torch.nn + torch.optim.SGD on one model, the batches taken in the given order; with ``bias`` the
+    layers carry biases initialised to zero (the weights and then the biases are returned)."""
+    layers = [torch.nn.Linear(s[1], s[0], bias=bias) for s in arch.shapes]
     with torch.no_grad():
         for lin, w in zip(layers, init):
             lin.weight.copy_(w)
+            if bias:
+                lin.bias.zero_()
     net = torch.nn.Sequential(layers[0], *[m for lin in layers[1:] for m in (torch.nn.ReLU(), lin)])
     opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum)
     bsz = cfg.batch_for(x.shape[0])
@@ -22,7 +25,7 @@ def _single_model_reference(arch, init, x, y, cfg, orders):
             opt.zero_grad()
             torch.nn.functional.cross_entropy(net(x[idx]), y[idx], reduction=cfg.reduction).backward()
             opt.step()
-    return [lin.weight.detach() for lin in layers]
+    return [lin.weight.detach() for lin in layers] + ([lin.bias.detach() for lin in layers] if bias else [])
 
 
 def _problem(p=5, n=6, seed=0):
@@ -40,6 +43,20 @@ def test_batched_equals_single_model():
         out = train_sgd(arch, init, x, y, cfg, orders)
         for p in range(5):
             ref = _single_model_reference(arch, [w[p] for w in init], x[p], y[p], cfg, orders[:, p])
+            for a, b in zip(out, ref):
+                torch.testing.assert_close(a[p], b, rtol=1e-5, atol=1e-6)
+
+
+def test_biased_batched_equals_torch_sgd_with_biases():
+    """Biased networks (zero-initialised biases, trained): each model of the batch matches torch.optim.SGD
+    on nn.Linear layers with bias=True, weights and biases alike; the biases move away from zero."""
+    arch, init, x, y, g = _problem()
+    for cfg in (SGDConfig(epochs=5), SGDConfig(epochs=4, momentum=0.9, batch_size=4, reduction="mean")):
+        orders = epoch_orders(5, 6, cfg.epochs, g)
+        out = train_sgd(Biased(arch), with_zero_biases(arch, init), x, y, cfg, orders)
+        assert [tuple(t.shape) for t in out[3:]] == [(5, 8), (5, 3), (5, 2)] and float(out[-1].abs().max()) > 0
+        for p in range(5):
+            ref = _single_model_reference(arch, [w[p] for w in init], x[p], y[p], cfg, orders[:, p], bias=True)
             for a, b in zip(out, ref):
                 torch.testing.assert_close(a[p], b, rtol=1e-5, atol=1e-6)
 
