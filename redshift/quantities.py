@@ -440,3 +440,45 @@ def _where(where: Where) -> str:
 
 
 Quantity = CellMean | Diff | Scaled | Extreme | RankTrend | Slope | Share | Ratio | Least | CellShare | Derived
+
+
+# --- added for init_implicit_bias ---
+@dataclass(frozen=True)
+class PairedExtreme:
+    """Per replicate: the min (or max) over the levels v of the case parameter ``over`` of the paired
+    difference mean(metric | b, over=v) - mean(metric | a, over=v), e.g. the smallest gain of small over
+    large initialisation across problem sizes n ("above 0 for every n" whatever n grid a budget runs).
+    The levels are those of the cells matching ``b``; a level without a matching ``a`` cell, or a missing
+    cell, makes the replicate NaN."""
+
+    metric: str
+    b: Where
+    a: Where
+    over: str
+    how: Literal["min", "max"] = "min"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def selects(self, case) -> bool:
+        return self.over in case.params and (case.matches(self.b) or case.matches(self.a))
+
+    def values(self, table: Table) -> np.ndarray:
+        levels = sorted({c[self.over] for c in table.cases(**(dict(self.b or {}) | {self.over: _present}))})
+        if not levels:
+            return np.full(table.n_replicates, np.nan)
+        diffs = np.vstack([CellMean(self.metric, dict(self.b or {}) | {self.over: v}).values(table)
+                           - CellMean(self.metric, dict(self.a or {}) | {self.over: v}).values(table)
+                           for v in levels])  # (V, R)
+        with np.errstate(invalid="ignore"):
+            out = diffs.min(axis=0) if self.how == "min" else diffs.max(axis=0)
+        return np.where(np.isfinite(diffs).all(axis=0), out, np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        lo, hi = _range_of(ranges, self.metric)
+        return lo - hi, hi - lo
+
+    def describe(self) -> str:
+        return (f"{self.how} over {self.over} of mean {self.metric} over {_where(self.b)} minus over "
+                f"{_where(self.a)}")

@@ -1,0 +1,45 @@
+"""PairedExtreme (added for init_implicit_bias): the worst level of a paired difference, on known values."""
+from __future__ import annotations
+
+import numpy as np
+
+from redshift import Case, Table
+from redshift.quantities import PairedExtreme
+
+# cells: arm "s" (small init) and "l" (large init) at problem sizes n = 20, 40; 3 replicates
+CASES = tuple(Case("e", {"arm": arm, "n": n}) for arm in ("s", "l") for n in (20, 40))
+ERR = np.array([[0.5, 0.6, 0.7],     # s, n=20
+                [0.9, 0.8, 0.7],     # s, n=40
+                [0.4, 0.4, 0.4],     # l, n=20
+                [0.5, 0.5, 0.5]])    # l, n=40
+GAIN = PairedExtreme("err", {"arm": "s"}, {"arm": "l"}, "n")
+
+
+def test_paired_extreme_takes_the_worst_level_per_replicate():
+    """Per replicate: min over n of err(s, n) - err(l, n): (0.1, 0.2, 0.2); max gives (0.4, 0.3, 0.3)."""
+    t = Table(CASES, {"err": ERR})
+    assert np.allclose(GAIN.values(t), [0.1, 0.2, 0.2])
+    worst = PairedExtreme("err", {"arm": "s"}, {"arm": "l"}, "n", how="max")
+    assert np.allclose(worst.values(t), [0.4, 0.3, 0.3])
+
+
+def test_paired_extreme_one_level_is_the_paired_difference():
+    """With a single level (a smaller grid) it is the plain paired difference of that level."""
+    t = Table(CASES, {"err": ERR}).subset(lambda c: c["n"] == 20)
+    assert np.allclose(GAIN.values(t), [0.1, 0.2, 0.3])
+
+
+def test_paired_extreme_missing_cell_or_level_gives_nan():
+    """A NaN cell drops that replicate; a level of b without an a cell drops every replicate."""
+    err = ERR.copy()
+    err[1, 2] = np.nan
+    assert np.isnan(GAIN.values(Table(CASES, {"err": err}))).tolist() == [False, False, True]
+    no_twin = Table(CASES, {"err": ERR}).subset(lambda c: not (c["arm"] == "l" and c["n"] == 40))
+    assert np.isnan(GAIN.values(no_twin)).all()
+
+
+def test_paired_extreme_range_and_cells_read():
+    """Its range is that of a difference of the metric; it reads both arms' cells that carry the axis."""
+    assert GAIN.range({"err": (0.0, np.inf)}) == (-np.inf, np.inf)
+    assert GAIN.range({"err": (0.0, 1.0)}) == (-1.0, 1.0)
+    assert all(GAIN.selects(c) for c in CASES) and not GAIN.selects(Case("e", {"arm": "s"}))
