@@ -465,7 +465,7 @@ class PairedExtreme:
         return self.over in case.params and (case.matches(self.b) or case.matches(self.a))
 
     def values(self, table: Table) -> np.ndarray:
-        levels = sorted({c[self.over] for c in table.cases(**(dict(self.b or {}) | {self.over: _present}))})
+        levels = sorted({c[self.over] for c in table.cases(**({self.over: _present} | dict(self.b or {})))})
         if not levels:
             return np.full(table.n_replicates, np.nan)
         diffs = np.vstack([CellMean(self.metric, dict(self.b or {}) | {self.over: v}).values(table)
@@ -482,3 +482,13 @@ class PairedExtreme:
     def describe(self) -> str:
         return (f"{self.how} over {self.over} of mean {self.metric} over {_where(self.b)} minus over "
                 f"{_where(self.a)}")
+
+
+@dataclass(frozen=True)
+class SlopeWithin(Slope):
+    """Slope over only the cells matching ``where``, a condition on ``axis`` included (``Slope`` replaces
+    a condition on its own axis by "axis present", so a slope over sigma <= 0.1 in a claim that also
+    reads larger sigma is fitted over every sigma: tests/test_quantities_init_implicit_bias.py)."""
+
+    def values(self, table: Table) -> np.ndarray:
+        return Slope(self.metric, self.axis, None, self.log, self.bounds).values(table.subset(self.selects))
