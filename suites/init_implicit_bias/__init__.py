@@ -59,8 +59,13 @@ D15. IB-12 compares GF time T across alpha <= 1 although alpha = 1 runs use tol 
     Why: the stricter tolerance at alpha = 1 biases against the claim, not for it.
 D16. the reported FC variant with a fixed input z and L matrix factors (M9c) is not implemented. Why: scope.
 
-Seed streams: the smoke verdicts on the default stream and on the fresh stream confirm-1 (issue 12) agree for
-every claim; see the table below.
+Seed streams (issue 12): at smoke, on the default stream and on the fresh stream confirm-1, every claim has the same
+verdict: IB-1..IB-10 and IB-12 supported, IB-11 and IB-13 inconclusive (IB-11 is undefined on the smoke grid, D7;
+IB-13 has no N = 3 cells at smoke and 2 of 6 N = 2 runs at sigma = 0.01 stop above tolerance on both streams, D8).
+The binding estimates agree closely (default / confirm-1): IB-6 2.08 / 2.12 decades, IB-7 0.465 / 0.462 and IB-8
+0.048 / 0.047 in relative error, IB-3 worst-cell d_GF 0.0020 / 0.0022; the four trend claims (IB-4, 9, 10, 12) have
+rho = +-1 in every replicate on both streams (Holm-adjusted p 0.022, the betting floor at n = 24); one replicate at
+rho = 0 still passes (p 0.0069 before Holm), one at the opposite extreme or two at 0 would leave them undecided.
 
 Not a deviation, but worth knowing: small-alpha GD is not replaced by the oracle (the spec's smoke grid asks for GD
 at alpha = 1e-2, D = 2 for IB-3, IB-4 and IB-12; only IB-6's cells, where GD is infeasible, P7, are graded by the

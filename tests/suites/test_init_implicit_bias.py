@@ -9,7 +9,7 @@ import torch
 from redshift import Case, Table
 from redshift.claims import assess, verdicts
 from suites.init_implicit_bias import SUITE
-from suites.init_implicit_bias.config import CONFIG, diag_cases, factorised_cases, lp_instances
+from suites.init_implicit_bias.config import CONFIG, diag_cases, factorised_cases, lp_instances, mc_cases, oracle_cases
 
 R = 24
 
@@ -132,3 +132,76 @@ def test_ib12_supported_when_small_alpha_is_slow_refuted_when_zero_inits_move():
 def test_every_metric_a_claim_reads_declares_a_range():
     """Every metric of every experiment declares its range (a part on an undeclared one stays undecided)."""
     assert all(m.range is not None for e in SUITE.experiments for m in e.metrics.values())
+
+
+def test_ib3_supported_near_the_oracle_refuted_far_from_it():
+    """IB-3: d_GF ~ 0.002 in every cell supports; d_GF ~ 0.2 everywhere refutes."""
+    for level, expect in ((0.002, "supported"), (0.2, "refuted")):
+        assert _status("IB-3", DIAG, {"d_gf": lambda c, r, v=level: v * (1 + _jitter(r, 0.1))}) == expect
+
+
+def _kernel(exponent: Callable[[int], float]) -> dict:
+    return {"d_l2": lambda c, r: 1e-2 * c.get("alpha", 1.0) ** exponent(c.get("D", 2)) * (1 + _jitter(r, 0.01))}
+
+
+def test_ib5_supported_at_slope_minus_2d_refuted_without_approach():
+    """IB-5: d_l2 ~ alpha^(-2D) supports; d_l2 ~ alpha^(-1/2) (no approach to x_l2) refutes."""
+    assert _status("IB-5", DIAG, _kernel(lambda D: -2.0 * D)) == "supported"
+    assert _status("IB-5", DIAG, _kernel(lambda D: -0.5)) == "refuted"
+
+
+ORACLE = oracle_cases("smoke")
+
+
+def _oracle(gap_decades: float) -> dict:
+    """d_l1 = tau (slope 1) times 10^gap for D = 2 (depth makes d_l1 smaller by gap decades)."""
+    def d(c: Case, r: np.ndarray) -> np.ndarray:
+        return c.get("tau", 1e-6) * 10 ** (gap_decades if c["D"] == 2 else 0.0) * (1 + _jitter(r, 0.05))
+    return {"d_l1_lp": d, "lg_d_l1_lp": lambda c, r: np.log10(d(c, r))}
+
+
+def test_ib6_supported_when_depth_is_two_decades_closer_refuted_when_farther():
+    """IB-6: D = 2 two decades farther from x_l1 with slope 1 supports; D = 2 closer than D = 3 refutes."""
+    assert _status("IB-6", ORACLE, _oracle(2.0)) == "supported"
+    assert _status("IB-6", ORACLE, _oracle(-0.5)) == "refuted"
+
+
+def test_ib7_supported_when_small_init_recovers_refuted_when_it_does_not():
+    """IB-7: err 0.2 at alpha_small vs 0.8 at alpha = 3 on F-rec supports; the reverse refutes."""
+    for small, expect in ((0.2, "supported"), (0.9, "refuted")):
+        err = lambda c, r, s=small: (0.8 if c.get("alpha") == 3.0 else s) + _jitter(r, 0.02)
+        assert _status("IB-7", DIAG, {"err": err}) == expect
+
+
+def test_ib10_supported_when_d_l2_grows_with_sigma_out_refuted_when_not_exact_at_zero():
+    """IB-10: d_l2 ~ sigma_out (1e-12 at 0) supports; d_l2 = 1e-2 at sigma_out = 0 refutes."""
+    for at0, expect in ((1e-12, "supported"), (1e-2, "refuted")):
+        d = lambda c, r, z=at0: (c.get("sigma_out", 1.0) or z) * (1 + _jitter(r, 0.01))
+        assert _status("IB-10", FACT, {"d_l2": d}) == expect
+
+
+def _adaptive(err_gain: float) -> dict:
+    return {"d_gf": lambda c, r: c.get("c", 1.0) * 0.01 * (1 + _jitter(r, 0.05)),
+            "err": lambda c, r: 0.3 + err_gain * c.get("c", 1.0) + _jitter(r, 0.002)}
+
+
+def test_ib11_undefined_on_the_smoke_grid_decided_on_the_standard_grid():
+    """IB-11: the smoke grid (c in {0.5, 1}) cannot decide it; on the standard grid larger steps moving away
+    from the GF limit with worse err support, and better err refutes."""
+    assert _status("IB-11", DIAG, _adaptive(0.02)) == "inconclusive"
+    standard = diag_cases("standard")
+    assert _status("IB-11", standard, _adaptive(0.02)) == "supported"
+    assert _status("IB-11", standard, _adaptive(-0.02)) == "refuted"
+
+
+def _mc(depth_gain: float) -> dict:
+    return {"erank": lambda c, r: 1.0 + 10 * c["sigma"] + _jitter(r, 0.01),
+            "e_mc": lambda c, r: (0.3 if c["sigma"] < 1 else 2.0) - depth_gain * (c["N"] == 3) + _jitter(r, 0.01)}
+
+
+def test_ib13_undefined_at_smoke_decided_with_both_depths():
+    """IB-13: the smoke grid (N = 2 only) cannot decide it; with N = 2, 3 (standard grid) low rank and better
+    completion at small sigma, and depth helping, support; no depth gain leaves it inconclusive."""
+    assert _status("IB-13", mc_cases("smoke"), _mc(0.1)) == "inconclusive"
+    assert _status("IB-13", mc_cases("standard"), _mc(0.1)) == "supported"
+    assert _status("IB-13", mc_cases("standard"), _mc(-0.1)) == "inconclusive"
