@@ -262,7 +262,8 @@ def _assess_legacy_exact(claim: Claim, table: Table, est: Any, n: int) -> Assess
     held = bool(vals.size) and all(math.isfinite(v) and rule.support.contains(v, v) for v in vals)
     status: Status = "refuted" if any(bad) else ("supported" if held and vals.size >= claim.min_replicates
                                                   else "inconclusive")
-    part = _legacy_part(claim, est, math.nan, math.nan, int(np.isfinite(vals).sum()), "exact", violations=sum(bad))
+    part = _legacy_part(claim, est, math.nan, math.nan, int(np.isfinite(vals).sum()), "exact",
+                        violations=int(sum(bad)))
     return Assessment(claim, est, math.nan, math.nan, parts=(part,), n=int(np.isfinite(vals).sum()),
                       exact_status=status)
 

@@ -11,63 +11,82 @@ deep linear nets and the ReLU generator: IB-2, 9, 10) and completion (deep matri
 All cells and replicates of an experiment run as one batched population (redshift.train.linear,
 redshift.train.linear_deep); the oracle is one batched damped-Newton solve (redshift.metrics.implicit_bias).
 
-Deviations from the spec, and why:
-- Multi-condition claims are one scored Custom statistic (suites/init_implicit_bias/scores.py): effect > 0 iff
-  every condition's CI passes its support bound; < -1 iff one passes its refute bound. "rho-bar >= 0.9 with CI
-  lower bound > 0.5" is decided as "CI lower bound > 0.9" (stricter; the engine decides on a CI). IB-8's and
-  IB-11's contrasts have coinciding support and refute bounds (0) and use Rule(Above(0), Below(0)) on the raw
-  contrast; IB-11's trend part enters as max(rho-bar - 0.8, 0), which can block support but never refute.
-- 10 replicates at smoke instead of the spec's 8: a trend whose every replicate has rho = 1 has a zero-width CI,
-  and the engine floors its p at the sign test's 2 * 0.5^n; with 8 (0.0078) IB-4, 9, 10 and 12 passed Holm over
-  the 13 claims only at 0.047, with 10 (0.00195) at about 0.025. IB-1 and IB-2 are identities, declared exact.
-- Trends are the spec's within-replicate Spearman averaged over replicates; CIs and p-values come from the
-  engine's bootstrap over replicates (no sign-flip permutation test).
-- FC grid at smoke: sigma in {0.03, 0.1, 0.3, 0.5} instead of {0.03, 0.1, 0.3, 1}: at sigma = 1, L = 4 the M12
-  step bound needs more than the smoke cap of 2e4 steps (the run would be excluded and the cell inconclusive);
-  0.5 is the standard grid's next value. sigma = 1 runs at standard.
-- kernel cases carry tol=1e-12 in their name (kernel[D, alpha, tol]) so that claims can select them; kernel runs
-  with D = 3, 4 coincide with the diag GD cells at alpha in {1, 2, 4} and are trained once.
-- IB-11 runs on the family shape_lp: F-shape instances conditioned on LP-recoverability by rejection (replicate
-  r takes the first recoverable draw of its own seed stream), instead of filtering F-shape replicates. Same
-  target population (the spec filters to it; the comparison is paired within replicates, P10), but all 8
-  replicates count: filtering kept about 4 of 8, and the bootstrap resamples with fewer than 3 recoverable
-  replicates (about 14%) had no statistic, which made the CI NaN. The draws each replicate needed are recorded
-  (metric draws; acceptance rate = R / sum of draws). IB-11 stays decisive at standard (effect ~1e-2 in err;
-  at smoke its CI straddles 0). The standard fixed-rule c values run on the same family.
-- IB-12 compares GF time T across alpha <= 1 although alpha = 1 runs use tol 1e-12 and alpha < 1 runs 1e-6
-  (M12); the stricter tolerance at alpha = 1 biases against the claim, not for it.
-- IB-13 (optional) is decisive at standard (the issue: "the optional low-rank matrix-completion check at
-  standard"). At smoke its statistic has only N = 2 and decides the initialisation-scale parts (a) and (b);
-  with the spec's smoke cap of 3e4 steps two of six sigma = 0.01 runs stop at rho ~ 2e-6 and 8e-6 (they reach
-  1e-6 after 34k and 50k steps, with unchanged e_MC), so the cell is excluded (> 25%, P5) and IB-13 is
-  inconclusive at smoke. The depth contrast (c) needs both depths converged; unconverged N = 3 cells make it
-  NaN (inconclusive), never refuted. (a) is evaluated per N. Measured on 4 replicates: N = 3 at sigma = 0.01
-  reaches e_MC ~ 1e-4 (N = 2: 0.3-0.7) but stays at rho ~ 5e-6 to 2e-5 (one at 8e-4, a rank plateau) after the
-  standard cap of 3e5 steps, so (c) is expected to be inconclusive at standard too (spec P5).
-- Small-alpha GD is not replaced by the oracle: the spec's smoke grid asks for GD at alpha = 1e-2 (D = 2) for
-  IB-3, IB-4 and IB-12 (IB-3 is the oracle's validation, and the oracle has no GF time T); only IB-6's cells,
-  where GD is infeasible (P7), are graded by the oracle. The diagonal experiment is instead made cheaper: all
-  its keys, both step rules (per-member rule), train as one population; frozen members are compacted at every
-  check; constants of absent rules and depths are pruned; products run as row-vector bmm.
-- Reported, not gated (metrics on the records): d_l1, d_l2, path_l1, path_l2 (IB-4); slope_tau for every D and
-  depth_ratio d_l1(D - 1)/d_l1(D) on oracle cells (IB-6, the D = 2 slope and the D = 3 / D = 4 ratio);
-  depth_gain, log10 d_l1(D = 2)/d_l1(D) at matched alpha, which at standard includes the GD contrast at
-  alpha = 0.1 on F-rec (cells of family rec_depth: separate F-rec draws, so that IB-7's alpha_small selection
-  on family rec stays unambiguous); err of the oracle at D = 3, alpha = 0.1 and D = 4, alpha = 0.2 on F-rec
-  (recovery[...]) beside err_l1, err_l2 (IB-7); d_l2_per_sigma, null_y0 and lazy_ratio = d_l2 / N(y(0)) (IB-9);
-  slope_sigma_out (IB-10); the LP success rate over k (lp[k], standard and paper; recoverable); e_mc at
-  sigma_min (IB-13, expected < 1).
-- Not implemented: the reported FC variant with a fixed input z and L matrix factors (M9c).
-- Oracle padding: members with fewer rows are padded with zero rows (inert in GD and in the oracle's Newton
-  system), so F-shape, F-rec and F-dense cells train in one population.
+Deviations from the spec (D1-D11 came with the engine's composite claims, issue 12; D12-D16 are older):
+
+D1. 24 replicates at smoke, 30 at standard (spec 8, 20); matrix completion keeps 6 / 10 / 20. Why: a mean Spearman
+    rho on [-1, 1] is tested by betting: replicates all at rho = 1 give p = 0.15 at n = 10, 0.011 at 20, 0.0036 at
+    24 against the spec's CI bound 0.5, and the 11-claim Holm family needs about 0.005.
+D2. "rho-bar >= x with CI lower bound > y" is the region Above(y) on RankTrend. Why: the engine decides on
+    intervals; the point condition rho-bar >= x is the part's estimate, reported, not decided (CI lower bound > 0.9,
+    the old reading, needs more than 100 replicates under betting).
+D3. "every cell" conditions (IB-3 every cell, IB-8 every n, IB-9 every (L, sigma) pi) support on the per-replicate
+    worst cell (Extreme, PairedExtreme) and refute on the mean over cells. Why: a part selects the same cells at
+    every budget while the grids differ by budget; mean of the worst cell passing implies every cell mean passes
+    (stricter), the mean over cells failing implies some cell fails (conservative).
+D4. IB-4's contrast is pi(10) - pi(1e-2) at every budget (spec: alpha_min = 1e-3 at standard). Why: same cells at
+    every budget; 1e-2 is on every grid; the smaller contrast makes support harder and refutation easier.
+D5. IB-10's sigma_out = 0 threshold is on the mean d_l2 with its CI (M18), not the per-run maximum. Why: a non-exact
+    claim has no per-replicate maximum; IB-2 checks the same runs exactly (N(y) <= 1e-9 per run).
+D6. IB-12: D = 3, 4 direction by the log-log slope of T on alpha <= 1 (M16), not the rank trend; the zero check is
+    the share of seeds whose zero init moved (supported below 1/4, refuted above 1/4). Why: the smoke grids of D =
+    3, 4 have two alpha <= 1 cells and RankTrend needs three (on two cells the slope's sign is the Spearman sign); a
+    non-exact claim cannot let one replicate refute (engine limitation), and the stationary zero is checked to the
+    bit by tests/train/test_linear.py.
+D7. IB-11 is declared on the standard grid (alpha in {1e-3, 1e-2}, c = 0.2 vs c = 1). Why: the smoke grid (alpha =
+    1e-2, c in {0.5, 1}) has no c = 0.2 and two c values, so IB-11 is undefined at smoke; decisive at standard, as
+    the spec expects smoke to be inconclusive.
+D8. IB-13 decisive_at = paper (was standard). Why: its depth part (c) has no N = 3 cells at smoke, and at standard N
+    = 3 runs at sigma = 0.01 stay on a rank plateau (rho ~ 5e-6 to 2e-5, one at 8e-4, measured on 4 replicates after
+    the 3e5-step cap; spec P5), so (c) and the claim are expected inconclusive at smoke and at standard.
+D9. M18's rule "a cell with > 25% excluded runs is inconclusive" is not applied as such. Why: the engine counts a
+    replicate only where every cell a part reads is present (n is the smallest count over parts) and never decides
+    an unbounded part on 5 or fewer; in the smoke runs every run of IB-1..IB-10 and IB-12 converged (n = 24).
+D10. IB-6's LP-recoverable filter is measured: d_l1_lp and lg_d_l1_lp are NaN off LP-recoverable replicates. Why:
+    the engine has no replicate filter; the comparison is paired within replicates (P10).
+D11. IB-9 and IB-12 fit restricted-axis slopes with SlopeWithin (redshift.quantities). Why: Slope replaces a
+    condition on its own axis by "axis present" (engine bug, xfail test in
+    tests/test_quantities_init_implicit_bias.py).
+D12. IB-11 runs on family shape_lp, F-shape instances conditioned on LP-recoverability by rejection (replicate r
+    takes the first recoverable draw of its own stream), instead of filtering F-shape replicates. Why: same target
+    population (the spec filters to it; the comparison is paired, P10), but every replicate counts instead of about
+    half; the draws each replicate needed are recorded (metric draws; acceptance = R / sum of draws).
+D13. FC grid at smoke: sigma in {0.03, 0.1, 0.3, 0.5} instead of {0.03, 0.1, 0.3, 1}. Why: at sigma = 1, L = 4 the
+    M12 step bound needs more than the smoke cap of 2e4 steps; 0.5 is the standard grid's next value; sigma = 1 runs
+    at standard.
+D14. kernel cases carry tol = 1e-12 in their name (kernel[D, alpha, tol]). Why: so that claims can select them;
+    kernel runs with D = 3, 4 coincide with diag GD cells at alpha in {1, 2, 4} and are trained once.
+D15. IB-12 compares GF time T across alpha <= 1 although alpha = 1 runs use tol 1e-12 and alpha < 1 runs 1e-6 (M12).
+    Why: the stricter tolerance at alpha = 1 biases against the claim, not for it.
+D16. the reported FC variant with a fixed input z and L matrix factors (M9c) is not implemented. Why: scope.
+
+Seed streams (issue 12): at smoke, on the default stream and on the fresh stream confirm-1, every claim has the same
+verdict: IB-1..IB-10 and IB-12 supported, IB-11 and IB-13 inconclusive (IB-11 is undefined on the smoke grid, D7;
+IB-13 has no N = 3 cells at smoke and 2 of 6 N = 2 runs at sigma = 0.01 stop above tolerance on both streams, D8).
+The binding estimates agree closely (default / confirm-1): IB-6 2.08 / 2.12 decades, IB-7 0.465 / 0.462 and IB-8
+0.048 / 0.047 in relative error, IB-3 worst-cell d_GF 0.0020 / 0.0022; the four trend claims (IB-4, 9, 10, 12) have
+rho = +-1 in every replicate on both streams (Holm-adjusted p 0.022, the betting floor at n = 24); one replicate at
+rho = 0 still passes (p 0.0069 before Holm), one at the opposite extreme or two at 0 would leave them undecided.
+
+Not a deviation, but worth knowing: small-alpha GD is not replaced by the oracle (the spec's smoke grid asks for GD
+at alpha = 1e-2, D = 2 for IB-3, IB-4 and IB-12; only IB-6's cells, where GD is infeasible, P7, are graded by the
+oracle); the diagonal experiment trains all its keys, both step rules, as one population with frozen members
+compacted. Members with fewer rows are padded with zero rows (inert in GD and in the oracle's Newton system), so
+F-shape, F-rec and F-dense cells train together. Reported, not gated (metrics on the records): d_l1, d_l2, path_l1,
+path_l2 (IB-4); slope_tau for every D and depth_ratio on oracle cells (IB-6); depth_gain, log10 d_l1(D = 2) / d_l1(D)
+at matched alpha, which at standard includes the GD contrast at alpha = 0.1 on F-rec (family rec_depth); err of the
+oracle at D = 3, alpha = 0.1 and D = 4, alpha = 0.2 on F-rec (recovery[...]) beside err_l1, err_l2 (IB-7);
+d_l2_per_sigma, null_y0 and lazy_ratio (IB-9); slope_sigma_out (IB-10); the LP success rate over k (lp[k], standard
+and paper); e_mc at sigma_min (IB-13, expected < 1).
 """
-from redshift import Experiment, Metric, Suite
+import math
+
+from redshift import UNBOUNDED, Experiment, Metric, Suite
 
 from suites.init_implicit_bias.claims import (COMPLETION_CLAIMS, DIAG_CLAIMS, FACTORISED_CLAIMS, ORACLE_CLAIMS,
                                               PROJ_CLAIMS)
 from suites.init_implicit_bias.completion import measure_mc
-from suites.init_implicit_bias.config import (CONFIG, DEPTH1_S, MC_REPLICATES, REPLICATES, diag_cases,
-                                              factorised_cases, mc_cases, oracle_cases)
+from suites.init_implicit_bias.config import (CONFIG, DEPTH1_S, MAX_LP_DRAWS, MC_REPLICATES, REPLICATES,
+                                              diag_cases, factorised_cases, mc_cases, oracle_cases)
 from suites.init_implicit_bias.deep import measure_factorised
 from suites.init_implicit_bias.figures import regime_picture
 from suites.init_implicit_bias.linear import measure_diag, measure_oracle, measure_proj
@@ -76,43 +95,54 @@ from redshift import grid
 BUDGETS = ("smoke", "standard", "paper")
 
 
-def _m(unit: str, direction: str, doc: str, margin: float = 0.0) -> Metric:
-    return Metric(unit=unit, direction=direction, margin=margin, doc=doc)
+POS = (0.0, math.inf)      # norms and ratios of norms: no upper bound (a diverged or far-off run)
+FLAG = (0.0, 1.0)
+
+
+def _m(unit: str, direction: str, doc: str, range: tuple[float, float], margin: float = 0.0) -> Metric:
+    return Metric(unit=unit, direction=direction, margin=margin, doc=doc, range=range)
 
 
 DIST = "1"
 METRICS = {
-    "e_proj": _m(DIST, "lower", "projection-law error E_proj (M14)"),
-    "d_l2": _m(DIST, "none", "relative distance to the min-l2 solution (M6)"),
-    "d_l1": _m(DIST, "none", "relative distance to the min-l1 solution (M6)"),
-    "d_gf": _m(DIST, "lower", "relative distance to the gradient-flow limit w_GF (M6, M11)"),
-    "pi": _m(DIST, "none", "l1 position: 0 at x_l1, 1 at x_l2 (M7)"),
-    "gap": _m(DIST, "none", "l1 gap ||w||_1/||x_l1||_1 - 1 (M7)"),
-    "err": _m(DIST, "lower", "recovery error ||w - x*||/||x*|| = root relative test MSE (M8)"),
-    "err_l1": _m(DIST, "none", "recovery error of x_l1 (M8)"),
-    "err_l2": _m(DIST, "none", "recovery error of x_l2 (M8)"),
-    "rho": _m(DIST, "lower", "relative residual ||A y - b||/||b|| (M5)"),
-    "steps": _m("steps", "lower", "GD steps to the stopping tolerance (M12)"),
-    "T": _m("time", "lower", "gradient-flow time sum_t eta_t to the stopping tolerance (M12)"),
-    "converged": _m("flag", "higher", "1 if the run reached its tolerance before the step cap (M12)"),
-    "recoverable": _m("flag", "none", "1 if the LP recovered the planted truth (M3)"),
-    "moved": _m("flag", "lower", "1 if any parameter moved from the all-zero initialisation (IB-12)"),
-    "null_w0": _m(DIST, "none", "||P_null w0||/||x_l2|| (M13)"),
-    "null_res": _m(DIST, "none", "null-space residue N(y) of the trained output (M13)"),
-    "null_y0": _m(DIST, "none", "null-space residue N(y(0)) at initialisation (M13)"),
-    "eid": _m(DIST, "lower", "output-layer identity error E_id, max over checkpoints (M13)"),
-    "path_l1": _m(DIST, "none", "||w - x_l1|| / ||x_l1 - x_l2|| (IB-4, reported)"),
-    "path_l2": _m(DIST, "none", "||w - x_l2|| / ||x_l1 - x_l2|| (IB-4, reported)"),
-    "depth_gain": _m("log10", "none", "log10 d_l1(D = 2) / d_l1(D) at matched alpha, GD (IB-6, reported)"),
-    "draws": _m("draws", "none", "F-shape draws until the first LP-recoverable one (acceptance = 1 / mean; P10)"),
+    "e_proj": _m(DIST, "lower", "projection-law error E_proj (M14)", POS),
+    "d_l2": _m(DIST, "none", "relative distance to the min-l2 solution (M6)", POS),
+    "d_l1": _m(DIST, "none", "relative distance to the min-l1 solution (M6)", POS),
+    "d_l1_lp": _m(DIST, "none", "d_l1 on LP-recoverable replicates, NaN elsewhere (M6; IB-6, P10)", POS),
+    "lg_d_l1_lp": _m("log10", "none", "log10 d_l1 on LP-recoverable replicates, NaN elsewhere (IB-6)", UNBOUNDED),
+    "d_gf": _m(DIST, "lower", "relative distance to the gradient-flow limit w_GF (M6, M11)", POS),
+    "pi": _m(DIST, "none", "l1 position: 0 at x_l1, 1 at x_l2, > 1 beyond, < 0 off the solution set (M7)",
+             UNBOUNDED),
+    "gap": _m(DIST, "none", "l1 gap ||w||_1/||x_l1||_1 - 1 (M7)", (-1.0, math.inf)),
+    "err": _m(DIST, "lower", "recovery error ||w - x*||/||x*|| = root relative test MSE (M8)", POS),
+    "err_l1": _m(DIST, "none", "recovery error of x_l1 (M8)", POS),
+    "err_l2": _m(DIST, "none", "recovery error of x_l2 (M8)", POS),
+    "rho": _m(DIST, "lower", "relative residual ||A y - b||/||b|| (M5)", POS),
+    "steps": _m("steps", "lower", "GD steps to the stopping tolerance (M12)", POS),
+    "T": _m("time", "lower", "gradient-flow time sum_t eta_t to the stopping tolerance (M12)", POS),
+    "converged": _m("flag", "higher", "1 if the run reached its tolerance before the step cap (M12)", FLAG),
+    "recoverable": _m("flag", "none", "1 if the LP recovered the planted truth (M3)", FLAG),
+    "moved": _m("flag", "lower", "1 if any parameter moved from the all-zero initialisation (IB-12)", FLAG),
+    "null_w0": _m(DIST, "none", "||P_null w0||/||x_l2|| (M13)", POS),
+    "null_res": _m(DIST, "none", "null-space residue N(y) of the trained output (M13)", POS),
+    "null_y0": _m(DIST, "none", "null-space residue N(y(0)) at initialisation (M13)", POS),
+    "eid": _m(DIST, "lower", "output-layer identity error E_id, max over checkpoints (M13)", POS),
+    "path_l1": _m(DIST, "none", "||w - x_l1|| / ||x_l1 - x_l2|| (IB-4, reported)", POS),
+    "path_l2": _m(DIST, "none", "||w - x_l2|| / ||x_l1 - x_l2|| (IB-4, reported)", POS),
+    "depth_gain": _m("log10", "none", "log10 d_l1(D = 2) / d_l1(D) at matched alpha, GD (IB-6, reported)",
+                     UNBOUNDED),
+    "draws": _m("draws", "none", "F-shape draws until the first LP-recoverable one (acceptance = 1 / mean; P10)",
+                (1.0, MAX_LP_DRAWS + 1.0)),
     "slope_tau": _m("slope", "none", "per-replicate slope of log d_l1 against log tau, oracle (M16; IB-6, reported "
-                    "for D = 2)"),
-    "depth_ratio": _m("ratio", "none", "d_l1(D - 1, tau) / d_l1(D, tau), oracle (IB-6, reported)"),
-    "d_l2_per_sigma": _m(DIST, "none", "d_l2 / sigma of FC networks (IB-9, reported: depth independence)"),
-    "lazy_ratio": _m("ratio", "none", "d_l2 / N(y(0)) of FC networks (IB-9, reported: lazy regime, P16)"),
-    "slope_sigma_out": _m("slope", "none", "log10 d_l2(0.1) / d_l2(0.01) of the generator (IB-10, reported)"),
-    "e_mc": _m(DIST, "lower", "completion error on the unobserved entries; zero-filling gives 1 (M17)"),
-    "erank": _m("rank", "none", "entropy effective rank of the trained product W (M17)"),
+                    "for D = 2)", UNBOUNDED),
+    "depth_ratio": _m("ratio", "none", "d_l1(D - 1, tau) / d_l1(D, tau), oracle (IB-6, reported)", POS),
+    "d_l2_per_sigma": _m(DIST, "none", "d_l2 / sigma of FC networks (IB-9, reported: depth independence)", POS),
+    "lazy_ratio": _m("ratio", "none", "d_l2 / N(y(0)) of FC networks (IB-9, reported: lazy regime, P16)", POS),
+    "slope_sigma_out": _m("slope", "none", "log10 d_l2(0.1) / d_l2(0.01) of the generator (IB-10, reported)",
+                          UNBOUNDED),
+    "e_mc": _m(DIST, "lower", "completion error on the unobserved entries; zero-filling gives 1 (M17)", POS),
+    "erank": _m("rank", "none", "entropy effective rank of the trained product W, in [1, q] (M17)",
+                (1.0, float(max(c.mc_q for c in CONFIG.values())))),
 }
 
 
@@ -129,13 +159,43 @@ EXPERIMENTS = (
     _experiment("completion", mc_cases, measure_mc, COMPLETION_CLAIMS, replicates=MC_REPLICATES),
 )
 
+CHANGELOG = (
+    "IB-1, IB-2: exact engine claims (Claim(exact=True), one violating replicate refutes, the verdict counts "
+    "violations) instead of a -log10 score under a legacy rule: IB-1 one part per s (E_proj <= 1e-9, refuted above "
+    "1e-6) and d_l2 at s = 0; IB-2 the largest E_id and the largest N(y_inf) of zero / row-space W1 and sigma_out = "
+    "0 runs (<= 1e-9, refuted above 1e-6) and their convergence (blocks support, never refutes) (issue 12).",
+    "IB-3, IB-4, IB-5, IB-6, IB-7, IB-8, IB-9, IB-10, IB-11, IB-12, IB-13: the scored Custom statistics of the "
+    "suite's composite layer scores.py (deleted) are replaced by engine parts, one per spec quantity in its unit "
+    "with the spec's regions: trends as RankTrend with the spec's CI bound (the point bound is reported, D2), "
+    "slopes as Slope, contrasts as Diff, every-cell conditions as the worst cell for support and the mean over "
+    "cells for refutation (D3) (issue 12).",
+    "IB-1, IB-2, IB-3, IB-4, IB-5, IB-6, IB-7, IB-8, IB-9, IB-10, IB-11, IB-12: replicates 10 -> 24 at smoke and "
+    "20 -> 30 at standard (spec 8 and 20): betting on a mean rank correlation cannot pass the 11-claim Holm family "
+    "below n = 24 even when every replicate has rho = 1 (D1).",
+    "IB-4: contrast pi(10) - pi(alpha = 1e-2) at every budget (standard had alpha_min = 1e-3): a part reads the "
+    "same cells at every budget (D4).",
+    "IB-6: LP-recoverable replicates selected by the metrics d_l1_lp and lg_d_l1_lp (NaN elsewhere); contrast (a) in "
+    "decades, slopes (b) per D (D10).",
+    "IB-8: 'CI above 0 for every n' as the per-replicate smallest gain over n (PairedExtreme) for support and the "
+    "mean over n for refutation (D3).",
+    "IB-9: slope over sigma <= 0.1 with SlopeWithin (D11); pi per L as worst cell (support) and mean over sigma "
+    "(refutation) (D3).",
+    "IB-10: the sigma_out = 0 threshold on the mean d_l2 with its CI, not the per-run maximum (D5).",
+    "IB-11: declared on the standard grid (alpha in {1e-3, 1e-2}, c = 0.2 vs 1), undefined at smoke (D7).",
+    "IB-12: D = 3, 4 direction as the log-log slope of T on alpha <= 1; zero check as the share of seeds whose "
+    "zero initialisation moved, supported below 1/4 and refuted above (D6).",
+    "IB-13: decisive_at standard -> paper: the depth part has no N = 3 cells at smoke and N = 3 runs plateau above "
+    "tolerance at standard (D8); statement names the depth part it always had.",
+)
+
 SUITE = Suite(
     name="init_implicit_bias",
-    version="1",
+    version="2",
     title="On the Role of Initialization on the Implicit Bias in Deep Linear Networks (Gruber & Avron, 2024)",
     citation=("@article{gruber2024role, title={On the Role of Initialization on the Implicit Bias in Deep Linear "
               "Networks}, author={Gruber, Oria and Avron, Haim}, journal={arXiv preprint arXiv:2402.02454}, "
               "year={2024}}"),
     spec="shared/specs/init_implicit_bias.md",
     experiments=EXPERIMENTS,
+    changelog=CHANGELOG,
 )

@@ -213,6 +213,9 @@ def _lp_sweep(cases: Sequence[Case], ctx: Context) -> dict[str, torch.Tensor]:
     return {"recoverable": solve(joint).recoverable.to(F64)}
 
 
+ORACLE_EXCLUDE = ("d_l1", "d_l1_lp", "lg_d_l1_lp", "d_l2", "err")
+
+
 def measure_oracle(cases: Sequence[Case], ctx: Context) -> Iterator[Record]:
     """oracle[D, tau] (alpha = tau^{1/D}) and recovery[D, alpha]: the GF limit (M11) on F-rec, all cells in one
     Newton population (IB-6; IB-7 reported); lp[k]: the LP success rate over k (reported)."""
@@ -221,7 +224,7 @@ def measure_oracle(cases: Sequence[Case], ctx: Context) -> Iterator[Record]:
     with threads(cfg.threads):
         gfc = [c for c in cases if c.experiment in ("oracle", "recovery")]
         if gfc:
-            yield from _records(gfc, R, _oracle_values(gfc, ctx), exclude=("d_l1", "d_l2", "err"))
+            yield from _records(gfc, R, _oracle_values(gfc, ctx), exclude=ORACLE_EXCLUDE)
         lpc = [c for c in cases if c.experiment == "lp"]
         if lpc:
             yield from _records(lpc, R, _lp_sweep(lpc, ctx), exclude=())
@@ -239,7 +242,10 @@ def _oracle_values(cases: Sequence[Case], ctx: Context) -> dict[str, torch.Tenso
     gf = gradient_flow_limit(A, b, alpha, D)
     x_l1, x_l2 = inst.x_l1.repeat(C, 1), inst.x_l2.repeat(C, 1)
     d_l1 = torch.where(gf.ok, rel_dist(gf.w, x_l1), torch.nan)
-    vals = {"d_l1": d_l1, "d_l2": rel_dist(gf.w, x_l2), "rho": gf.rho, "converged": gf.ok.to(F64),
+    rec = inst.recoverable.repeat(C)
+    d_l1_lp = torch.where(rec, d_l1, torch.nan)          # IB-6 grades LP-recoverable replicates only (P10)
+    vals = {"d_l1": d_l1, "d_l1_lp": d_l1_lp, "lg_d_l1_lp": torch.log10(d_l1_lp), "d_l2": rel_dist(gf.w, x_l2),
+            "rho": gf.rho, "converged": gf.ok.to(F64),
             "recoverable": inst.recoverable.to(F64).repeat(C), "err": rel_dist(gf.w, inst.systems.x_true.repeat(C, 1)),
             "err_l1": rel_dist(x_l1, inst.systems.x_true.repeat(C, 1))}
     return dict(vals, **_oracle_reported(cases, d_l1, R))
