@@ -208,7 +208,7 @@ def _assess_parts(claim: Claim, table: Table, ranges: Mapping[str, Any]) -> Asse
         n = min(r.n for r in results)
         return Assessment(claim, composite.binding(results), math.nan, math.nan, parts=tuple(results), n=n,
                           exact_status=_exact_status(claim, results, n))
-    results = [composite.evaluate(p, table, ranges) for p in claim.parts]
+    results = [composite.evaluate_in_claim(p, table, ranges) for p in claim.parts]
     p_sup, p_ref, bind = composite.combine(results)
     return Assessment(claim, bind, p_sup, p_ref, parts=tuple(results), n=min(r.n for r in results))
 

@@ -3,6 +3,10 @@
 A ``Part`` names a per-replicate quantity (redshift.quantities), its unit, and its own support and
 refute regions. A gate part is a precondition (e.g. "the networks fit their training set"): it must
 hold for any decision, so a failed gate leaves the claim undecided, never supported or refuted.
+An ``exact=True`` part is checked on every replicate with no inference (a guard such as "every
+training set accepted at least 10 networks", or an invariance): it holds (p = 0) when every replicate
+lies in its support region and is violated (refute p = 0) as soon as one lies in its refute region
+(or, with no refute region, outside the support region; for a gate, any replicate outside support).
 
 Decision (redshift.claims applies the family's Holm correction to both p-values):
 - support: every part's (gates included) 95% interval lies in its support region; the claim's p is
@@ -16,7 +20,7 @@ The number a verdict reports is the *binding* part's estimate and interval in it
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -39,6 +43,7 @@ class Part:
     support: Region
     refute: Region | None = None
     gate: bool = False
+    exact: bool = False  # checked replicate by replicate, no inference (an invariance, a guard on every seed)
 
     def __post_init__(self) -> None:
         if not self.name or not self.unit:
@@ -118,6 +123,15 @@ def evaluate(part: Part, table: Table, ranges: Ranges) -> PartResult:
                       method, _state(part, lo, hi), str(part.support), str(part.refute or ""))
 
 
+def evaluate_in_claim(part: Part, table: Table, ranges: Ranges) -> PartResult:
+    """A part of a non-exact claim: inference, or the replicate-by-replicate check of an exact part (whose
+    p-values are then 0 or 1: deterministic evidence)."""
+    if not part.exact:
+        return evaluate(part, table, ranges)
+    r = evaluate_exact(part, table)
+    return replace(r, p_support=0.0 if r.state == "support" else 1.0, p_refute=0.0 if r.state == "refute" else 1.0)
+
+
 def evaluate_exact(part: Part, table: Table) -> PartResult:
     """An exact check: each replicate's value must lie in the support region; a value in the refute
     region (or, without one, outside the support region) is a violation. No resampling, no p-value."""
@@ -139,7 +153,7 @@ def combine(results: list[PartResult]) -> tuple[float, float, PartResult]:
     """(support p, refute p, binding part) of a conjunction of evaluated parts (module docstring)."""
     gates = [r for r in results if r.gate]
     p_sup = max(r.p_support for r in results)
-    refuters = [r for r in results if not r.gate and r.refute]
+    refuters = [r for r in results if not r.gate and (r.refute or r.method == "exact")]
     p_ref = min((r.p_refute for r in refuters), default=1.0) * max(len(refuters), 1)
     p_ref = max([min(1.0, p_ref)] + [g.p_support for g in gates])
     return p_sup, p_ref, binding(results)

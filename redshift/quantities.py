@@ -60,8 +60,10 @@ def fingerprint(obj: Any, depth: int = 0) -> Any:
     if depth > 12:
         return "..."
     d = depth + 1
-    if hasattr(obj, "__dataclass_fields__"):
-        return {"type": type(obj).__name__} | {k: fingerprint(getattr(obj, k), d) for k in obj.__dataclass_fields__}
+    if hasattr(obj, "__dataclass_fields__"):  # fields left at their defaults are omitted, so that adding
+        return {"type": type(obj).__name__} | {  # a field with a default to an engine class changes no hash
+            k: fingerprint(getattr(obj, k), d) for k, f in obj.__dataclass_fields__.items()
+            if not _at_default(f, getattr(obj, k))}
     if callable(obj) and not isinstance(obj, type):
         return _callable_print(obj, d)
     if isinstance(obj, Mapping):
@@ -75,6 +77,21 @@ def fingerprint(obj: Any, depth: int = 0) -> Any:
     if obj is None or isinstance(obj, (str, int, bool)):
         return obj
     return f"{type(obj).__name__}:{obj!r}" if type(obj).__repr__ is not object.__repr__ else type(obj).__name__
+
+
+def _at_default(field: Any, value: Any) -> bool:
+    import dataclasses
+
+    if field.default is not dataclasses.MISSING:
+        default = field.default
+    elif field.default_factory is not dataclasses.MISSING:
+        default = field.default_factory()
+    else:
+        return False
+    try:
+        return bool(value == default) and type(value) is type(default)
+    except (TypeError, ValueError):
+        return False
 
 
 def _callable_print(fn: Any, depth: int) -> dict[str, Any]:

@@ -70,3 +70,13 @@ def test_claim_hash_is_stored_hex():
     """12 lowercase hex digits."""
     h = definition_hash(_suite(), _suite().experiments[0], _suite().claims[0])
     assert len(h) == 12 and int(h, 16) >= 0
+
+
+def test_adding_a_defaulted_field_to_an_engine_class_changes_no_hash():
+    """Fields left at their defaults are not part of the fingerprint: a new engine option cannot silently
+    change every claim's definition."""
+    from redshift.quantities import fingerprint
+
+    plain = Part("m", "fraction", CellMean("m"), support=Above(0.5))
+    assert "exact" not in fingerprint(plain) and "gate" not in fingerprint(plain)
+    assert fingerprint(dataclasses.replace(plain, gate=True))["gate"] is True

@@ -199,3 +199,32 @@ def test_a_claim_needs_parts_or_a_statistic_and_a_non_gate_part():
         Claim("C-13", "x", "sim", parts=(gate,))
     with pytest.raises(ValueError, match="a gate has no refute"):
         Part("fit", "fraction", CellMean("fit"), support=Above(0.9), refute=Below(0.5), gate=True)
+
+
+def test_an_exact_gate_fails_on_one_violating_replicate():
+    """A guard on every seed (fit >= 0.9 in each replicate): one replicate at 0.3 leaves the claim undecided."""
+    rng = np.random.default_rng(8)
+    acc = _acc(rng, 40, 0.9)
+    effect = Part("acc", "fraction", CellMean("acc"), support=Above(0.5))
+    guard = Part("fit in every seed", "fraction", CellMean("fit"), support=Above(0.9), gate=True, exact=True)
+    claim = Claim("C-14", "x", "sim", parts=(effect, guard))
+    assert _verdict(claim, _table(acc)).status == "supported"
+    fit = np.ones((6, 40))
+    fit[:, 7] = 0.3
+    v = _verdict(claim, _table(acc, fit=fit))
+    assert v.status == "inconclusive" and v.binding == "fit in every seed" and v.parts[1].violations == 1
+
+
+def test_an_exact_part_refutes_a_claim_on_one_violating_replicate():
+    """An invariance inside a statistical claim: all replicates hold -> the claim can be supported; one breaks
+    it -> refuted, with the violation counted."""
+    rng = np.random.default_rng(9)
+    acc = _acc(rng, 40, 0.9)
+    effect = Part("acc", "fraction", CellMean("acc"), support=Above(0.5))
+    invariance = Part("identical", "fraction", CellMean("fit"), support=Above(0.999), exact=True)
+    claim = Claim("C-15", "x", "sim", parts=(effect, invariance))
+    assert _verdict(claim, _table(acc)).status == "supported"
+    fit = np.ones((6, 40))
+    fit[2, 3] = 0.0
+    v = _verdict(claim, _table(acc, fit=fit))
+    assert v.status == "refuted" and v.parts[1].violations == 1
