@@ -75,7 +75,7 @@ CHANGELOG = (
     "NR-11: Q1 under each prior over tanh and sine (run at every budget); 'relu above both tanh and sine' is a part "
     "supported below 0, refuted above 0.",
     "NR-25: new exploratory claim (issue 12, item 3): float32 inflates the code-faithful Fourier complexity of deep "
-    "sigmoid networks at A = 0.1 (precision.py), decisive only at the paper budget.",
+    "sigmoid networks at A = 0.1 and of under a quarter of the grid's cells (precision.py), decisive at paper.",
 )
 
 SUITE = Suite(
