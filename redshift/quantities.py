@@ -251,9 +251,11 @@ class RankTrend:
             return out
         for r in np.flatnonzero(_complete(vals)):  # R is small (replicates); each column is one correlation
             y = vals[:, r]
-            if np.ptp(y) > 0:
-                fn = sps.kendalltau if self.method == "kendall" else sps.spearmanr
-                out[r] = float(fn(x, y).statistic)
+            if np.ptp(y) == 0:  # a flat replicate shows no trend: it counts as 0, never dropped (that would
+                out[r] = 0.0    # bias the mean toward whichever trend the other replicates show)
+                continue
+            fn = sps.kendalltau if self.method == "kendall" else sps.spearmanr
+            out[r] = float(fn(x, y).statistic)
         return out
 
     def range(self, ranges: Ranges) -> tuple[float, float]:
@@ -552,3 +554,129 @@ class SlopeWithin(Slope):
 
     def values(self, table: Table) -> np.ndarray:
         return Slope(self.metric, self.axis, None, self.log, self.bounds).values(table.subset(self.selects))
+
+
+# --- added for neural_redshift ---
+
+
+@dataclass(frozen=True)
+class CellCorrelation:
+    """Per replicate: the Spearman (or Pearson) correlation, over cells, of metric ``x`` on the cells matching
+    ``where`` with metric ``y`` on the cells matching ``where_y`` (default: the same cells), paired in grid order;
+    e.g. two complexity measures of the same networks, or one measure under two priors."""
+
+    x: str
+    y: str
+    where: Where = None
+    where_y: Where = None
+    method: Literal["spearman", "pearson"] = "spearman"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.x, self.y)))
+
+    def selects(self, case) -> bool:
+        return case.matches(self.where) or (self.where_y is not None and case.matches(self.where_y))
+
+    def values(self, table: Table) -> np.ndarray:
+        a = _cells(table, self.x, self.where)  # (C, R)
+        b = _cells(table, self.y, self.where if self.where_y is None else self.where_y)  # (C, R)
+        out = np.full(table.n_replicates, np.nan)
+        if a.shape != b.shape or a.shape[0] < 3:
+            return out
+        if self.method == "spearman":
+            a, b = sps.rankdata(a, axis=0), sps.rankdata(b, axis=0)
+        ok = _complete(a) & _complete(b)
+        a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+        den = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
+        with np.errstate(all="ignore"):
+            r = (a * b).sum(axis=0) / den
+        return np.where(ok & (den > 0), np.clip(r, -1.0, 1.0), np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        return -1.0, 1.0
+
+    def describe(self) -> str:
+        other = f" on {_where(self.where_y)}" if self.where_y is not None else ""
+        return (f"{self.method} correlation over cells of {self.x}" + (f" on {_where(self.where)}" if self.where else "")
+                + f" with {self.y}{other}")
+
+
+@dataclass(frozen=True)
+class Median:
+    """Per replicate: the median of several quantities (e.g. of the pairwise agreements of four measures)."""
+
+    qs: tuple
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m for q in self.qs for m in q.metrics))
+
+    def selects(self, case) -> bool:
+        return any(q.selects(case) for q in self.qs)
+
+    def values(self, table: Table) -> np.ndarray:
+        v = np.vstack([q.values(table) for q in self.qs])  # (Q, R)
+        return np.where(np.isfinite(v).all(axis=0), np.median(v, axis=0), np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        ends = [q.range(ranges) for q in self.qs]
+        return min(e[0] for e in ends), max(e[1] for e in ends)
+
+    def describe(self) -> str:
+        return "median of [" + "; ".join(q.describe() for q in self.qs) + "]"
+
+
+@dataclass(frozen=True)
+class AtBest:
+    """Per replicate: ``metric`` in the matching cell where ``by`` is largest (``how='max'``) or smallest.
+
+    ``by`` is a metric (a per-replicate choice, e.g. the prefactor with the best validation accuracy of that
+    seed) or a case parameter (the same cells for every replicate, e.g. the smallest alpha). Cells tied at the
+    best value share it: the value is their mean (e.g. the mean over activations at the smallest alpha). ``inner`` names a case parameter whose smallest and largest values are excluded first
+    (a choice among interior values only)."""
+
+    metric: str
+    by: str
+    where: Where = None
+    how: Literal["max", "min"] = "max"
+    inner: str | None = None
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+    def selects(self, case) -> bool:
+        return case.matches(self.where)
+
+    def _where(self, table: Table) -> dict[str, Any]:
+        where = dict(self.where or {})
+        if self.inner is not None:
+            vals = [c[self.inner] for c in table.cases(**where) if self.inner in c.params]
+            lo, hi = (min(vals), max(vals)) if vals else (None, None)
+            where[self.inner] = lambda v, lo=lo, hi=hi: lo < v < hi
+        return where
+
+    def values(self, table: Table) -> np.ndarray:
+        where = self._where(table)
+        vals = _cells(table, self.metric, where)  # (C, R)
+        if not table.cases(**where) or not vals.size:
+            return np.full(table.n_replicates, np.nan)
+        if self.by in table.metrics:
+            key = _cells(table, self.by, where)  # (C, R)
+        else:
+            key = np.array([float(c[self.by]) for c in table.cases(**where)])[:, None] * np.ones_like(vals)
+        key = key if self.how == "max" else -key
+        ok = _complete(vals) & _complete(key)
+        with np.errstate(invalid="ignore"):
+            best = key == np.nanmax(np.where(np.isfinite(key), key, -np.inf), axis=0)  # (C, R) the best cells
+            out = (vals * best).sum(axis=0) / best.sum(axis=0)  # their mean (ties share)
+        return np.where(ok, out, np.nan)
+
+    def range(self, ranges: Ranges) -> tuple[float, float]:
+        return _range_of(ranges, self.metric)
+
+    def describe(self) -> str:
+        inner = f" (interior {self.inner} only)" if self.inner else ""
+        return (f"{self.metric} where {self.by} is {'largest' if self.how == 'max' else 'smallest'}{inner}"
+                + (f" over {_where(self.where)}" if self.where else ""))

@@ -61,6 +61,13 @@ def test_rank_trend_and_slope_are_computed_within_each_replicate():
     assert np.allclose(Slope("acc", "x", {"g": "a"}, log=True).values(t2), 2.0)
 
 
+def test_a_flat_replicate_counts_as_no_trend():
+    """A replicate constant along the axis has rank correlation 0 (counted), not NaN (dropped)."""
+    x = np.array([1, 2, 4, 1, 2, 4], dtype=float)
+    acc = np.column_stack([x / 10, np.full(6, 0.2)])
+    assert np.allclose(RankTrend("acc", "x", {"g": "a"}).values(_table(acc)), [1.0, 0.0])
+
+
 def test_a_missing_cell_value_drops_that_replicate_only():
     """A NaN in one cell of replicate 2 makes that replicate NaN; n counts the other replicates."""
     acc = np.full((6, 5), 0.9)

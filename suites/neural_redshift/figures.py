@@ -12,7 +12,8 @@ error bars of one standard error where a figure draws lines.
 - width, bias, priors, code_protocol: C_hat against the swept factor (spec 3.1).
 - guess_check: accepted test accuracy per family and trial (spec 3.2); modular_addition: test accuracy against the
   prefactor (Fig. 7 analogue); colored_digits: accuracies and complexity at initialisation against the prefactor
-  (Fig. 9 analogue); random_gpt: C_seq against gamma per activation (Fig. 10 analogue).
+  (Fig. 9 analogue); random_gpt: C_seq against gamma per activation (Fig. 10 analogue); precision: float32 minus
+  float64 C_hat of the same networks per measure (activation x A, one panel per depth; issue 12, item 3).
 """
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ def _cells(rows: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 
 
 def _heatmaps(frame: pd.DataFrame, metrics: Sequence[str], panel: str, name: str, out_dir: Path, *,
-              rows_key: str = "act", cols_key: str = "alpha", **where: object) -> Path | None:
+              rows_key: str = "act", cols_key: str = "alpha", span: tuple[float, float] = (0.0, 1.0),
+              cmap: str = "magma", label: str = "C_hat (mean over seeds)", **where: object) -> Path | None:
     """Cell means of each metric (one figure row) as rows_key x cols_key images, one panel per `panel` value."""
     present = [m for m in metrics if not _select(frame, m, **where).empty]
     if not present or panel not in frame:
@@ -89,12 +91,12 @@ def _heatmaps(frame: pd.DataFrame, metrics: Sequence[str], panel: str, name: str
             rows = _select(frame, metric, **where, **{panel: level})
             table = rows.groupby([rows_key, cols_key])["value"].mean().unstack(cols_key)
             table = table.reindex(index=_levels(rows[rows_key]), columns=_levels(rows[cols_key]))
-            image = axes[i, j].imshow(table.to_numpy(float), vmin=0.0, vmax=1.0, cmap="magma", aspect="auto")
+            image = axes[i, j].imshow(table.to_numpy(float), vmin=span[0], vmax=span[1], cmap=cmap, aspect="auto")
             axes[i, j].set_xticks(range(table.shape[1]), [_fmt(c) for c in table.columns], fontsize=7, rotation=90)
             axes[i, j].set_yticks(range(table.shape[0]), [str(r) for r in table.index], fontsize=7)
             axes[i, j].set_title(f"{metric}, {panel} = {_fmt(level)}", fontsize=8)
             axes[i, j].set_xlabel(cols_key, fontsize=7)
-        fig.colorbar(image, ax=list(axes[i]), shrink=0.8, label="C_hat (mean over seeds)")
+        fig.colorbar(image, ax=list(axes[i]), shrink=0.8, label=label)
     return _save(fig, out_dir, name)
 
 
@@ -244,3 +246,9 @@ def colored_digits(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
 def random_gpt(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
     """C_seq against the LayerNorm gain gamma, one line per activation and panel per depth."""
     return _done(_lines(frame, ["c_seq"], "gamma", "act", "random_gpt_c_seq", out_dir, panel="depth", log_x=True))
+
+
+def precision(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """float32 minus float64 C_hat of the same networks: activation x A heatmaps per measure and depth."""
+    return _done(_heatmaps(frame, ["d_fourier_raw", "d_fourier", "d_cheb", "d_lz"], "depth", "precision_heatmaps",
+                           out_dir, span=(-1.0, 1.0), cmap="RdBu_r", label="float32 - float64 (C_hat, mean)"))

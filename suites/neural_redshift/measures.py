@@ -37,15 +37,29 @@ RAW: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {  # (N, G, G) -> (N,)
     "lz": _lz,  # spec M7
 }
 
+# The range each C_hat can take: (0 - C_lin) / (C_noise - C_lin) to (C_max - C_lin) / (C_noise - C_lin), with the raw
+# measure in [0, C_max] (C_max = 1, and 1 + 1/G^2 for LZW / G^2), over every grid size the suite uses (G = 32 to 300;
+# tests/suites/test_neural_redshift_part1.py recomputes them). These are the values a network *can* give, not the
+# ones observed: a checkerboard reaches the top.
+RANGES = {"c_fourier": (-0.15, 2.01), "c_fourier_raw": (-0.73, 2.49), "c_cheb": (-0.06, 2.30),
+          "c_leg": (-0.05, 1.82), "c_lz": (-0.48, 9.34)}
+
 METRICS = {
-    "c_fourier": Metric("normalised", "none", 0.02, "C_hat of the Hann-windowed Fourier mean frequency (spec M3, M8)"),
+    "c_fourier": Metric("normalised", "none", 0.02, "C_hat of the Hann-windowed Fourier mean frequency (spec M3, M8)",
+                        RANGES["c_fourier"]),
     "c_fourier_raw": Metric("normalised", "none", 0.02,
-                            "C_hat of the code-faithful radial-bin mean frequency (spec M2, M8)"),
-    "c_cheb": Metric("normalised", "none", 0.02, "C_hat of the Chebyshev fit order, D = 20 (spec M4, M8)"),
-    "c_leg": Metric("normalised", "none", 0.02, "C_hat of the Legendre fit order, D = 20 (spec M4, M8)"),
-    "c_lz": Metric("normalised", "none", 0.02, "C_hat of the LZW size of the binarised grid (spec M7, M8)"),
-    "mean_freq": Metric("cycles / K_max", "none", 0.005, "raw Hann mean frequency C_F in [0, 1] (spec M3)"),
-    "degenerate": Metric("fraction", "none", 0.0, "1 when the grid is numerically constant (spec M1 guard)"),
+                            "C_hat of the code-faithful radial-bin mean frequency (spec M2, M8)",
+                            RANGES["c_fourier_raw"]),
+    "c_cheb": Metric("normalised", "none", 0.02, "C_hat of the Chebyshev fit order, D = 20 (spec M4, M8)",
+                     RANGES["c_cheb"]),
+    "c_leg": Metric("normalised", "none", 0.02, "C_hat of the Legendre fit order, D = 20 (spec M4, M8)",
+                    RANGES["c_leg"]),
+    "c_lz": Metric("normalised", "none", 0.02, "C_hat of the LZW size of the binarised grid (spec M7, M8)",
+                   RANGES["c_lz"]),
+    "mean_freq": Metric("cycles / K_max", "none", 0.005, "raw Hann mean frequency C_F in [0, 1] (spec M3)",
+                        (0.0, 1.0)),
+    "degenerate": Metric("fraction", "none", 0.0, "1 when the grid is numerically constant (spec M1 guard)",
+                         (0.0, 1.0)),
 }
 
 

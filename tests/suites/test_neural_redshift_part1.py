@@ -1,42 +1,16 @@
-"""Neural Redshift part 1 (random_nets.py, random_claims.py, parts.py, measures.py): statistics and measurement."""
+"""Neural Redshift part 1 (random_nets.py, measures.py): measures, their ranges, and measurement."""
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from scipy import stats
 
-from redshift import Context, Table
+from redshift import Context
 from redshift.data.grids import grid_points
 
-from suites.neural_redshift import random_claims as rc
 from suites.neural_redshift import random_nets as rn
-from suites.neural_redshift.measures import grid_measures, normalised
-from suites.neural_redshift.parts import Cells, Part, ranks, spearman
-
-
-def _table(cases, fill, metrics, reps=4):
-    """A table whose metric values are fill(case, metric, replicate)."""
-    return Table(cases, {m: np.array([[fill(c, m, r) for r in range(reps)] for c in cases]) for m in metrics})
-
-
-def test_ranks_and_spearman_match_scipy():
-    """Average ranks and Spearman rho equal scipy's, ties included."""
-    rng = np.random.default_rng(0)
-    for _ in range(50):
-        x, y = rng.integers(0, 4, 10).astype(float), rng.normal(size=10)
-        np.testing.assert_allclose(ranks(x), stats.rankdata(x))
-        assert spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
-
-
-@pytest.mark.parametrize(("part", "x", "slack"), [
-    (Part("a", None, "<", 0.4, 0.6), 0.4, 0.0), (Part("a", None, "<", 0.4, 0.6), 0.6, -1.0),
-    (Part("a", None, ">", 0.5, 0.25), 0.75, 1.0), (Part("a", None, ">", 0.5, 0.25), 0.25, -1.0),
-    (Part("a", None, ">", 0.6), -1.0, -0.5), (Part("a", None, "<", 0.15), 0.05, 0.1),
-    (Part("a", None, "<", None, 0.0), -0.5, float("inf")), (Part("a", None, "<", None, 0.0), 0.25, -1.25)])
-def test_normalised_slack(part, x, slack):
-    """Slack is 0 at the support threshold, -1 at the refute one; support-only parts floor at -0.5."""
-    assert Part(part.name, lambda t: x, part.side, part.support, part.refute).slack(None) == pytest.approx(slack)
+from suites.neural_redshift import precision as pr
+from suites.neural_redshift.measures import RANGES, baseline, grid_measures, normalised
 
 
 def test_normalisation_anchors():
@@ -52,22 +26,6 @@ def test_normalisation_anchors():
     assert normalised("fourier", torch.tensor([0.0]), 32).item() < 0  # a degenerate grid sits below the ramp
 
 
-def test_gating_claim_on_a_synthetic_table():
-    """NR-8's slack: gated relu gains 0.5 with alpha, plain relu nothing -> (0.5 - 0.1) / 0.1 = 4."""
-    cases = rn._random_mlp_cases("smoke")
-    gain = {"gating": 0.5}
-    fill = lambda c, m, r: gain.get(c.get("variant"), 0.0) * (c["alpha"] == 8.0) + 0.01 * r  # noqa: E731
-    stat = rc.RANDOM_MLP_CLAIMS[5].statistic
-    assert stat.fn(_table(cases, fill, ["c_fourier"])) == pytest.approx(4.0)
-
-
-def test_unbiased_claim_reads_its_cells():
-    """NR-9's first part is the smallest unbiased C_hat over alpha in (0.1, 1, 10)."""
-    cases = rn._random_mlp_cases("smoke")
-    t = Cells(_table(cases, lambda c, m, r: c["alpha"] / 10 if c["variant"] == "unbiased" else 0.0, ["c_fourier"]))
-    assert rc.NR9[0].value(t) == pytest.approx(0.01)
-
-
 def test_measure_yields_one_record_per_replicate():
     """The batched measure yields every (case, replicate) once, with every declared metric, and is seeded."""
     exp = rn.EXPERIMENTS[0]
@@ -78,3 +36,41 @@ def test_measure_yields_one_record_per_replicate():
     assert all(set(r.values) <= set(exp.metrics) and np.isfinite(r.values["c_fourier"]) for r in records)
     again = list(exp.measure(cases, ctx))
     assert [r.values for r in again] == [r.values for r in records]
+
+
+@pytest.mark.parametrize("measure", ["fourier", "fourier_raw", "cheb", "leg", "lz"])
+def test_declared_ranges_hold_every_value_the_measure_can_take(measure):
+    """RANGES spans C_hat of raw 0 and of the raw maximum (1; 1 + 1/G^2 for LZW / G^2) at G = 32 and 64 (spec M8).
+    G = 128 and 300 were checked when the ranges were written; they lie inside (the floors shrink with G)."""
+    lo, hi = RANGES[f"c_{measure}"]
+    for size in (32, 64):
+        top = 1.0 + (1.0 / size**2 if measure == "lz" else 0.0)
+        ends = normalised(measure, torch.tensor([0.0, top], dtype=torch.float64), size)
+        assert lo <= ends[0].item() and ends[1].item() <= hi, (size, ends)
+        assert baseline(measure, size, "cpu")[0] < baseline(measure, size, "cpu")[1]
+
+
+def test_float32_copy_evaluates_the_same_networks_in_float32():
+    """as_float32 keeps the networks: float32 outputs match float64 to float32 round-off, and are float32."""
+    from redshift.nets.mlp import MLPConfig, mlp_forward, sample_mlps
+
+    seeds = torch.arange(4, dtype=torch.int64)
+    pop = sample_mlps(MLPConfig(prior="code"), seeds, ["relu", "tanh", "sine", "sigmoid"],
+                      torch.full((4,), 1.0, dtype=torch.float64), [1, 2, 3, 7])
+    x = grid_points(16)
+    v64, v32 = mlp_forward(pop, x), mlp_forward(pr.as_float32(pop), x)
+    assert v64.dtype == torch.float64 and v32.dtype == torch.float32
+    scale = v64.abs().max(dim=1, keepdim=True).values
+    assert ((v32.double() - v64).abs() <= 1e-5 * scale + 1e-6).all()
+
+
+def test_precision_measure_finds_the_deep_sigmoid_artefact_and_nothing_for_relu():
+    """A11: a deep sigmoid net at A = 0.1 is nearly constant; in float32 its round-off reads as noise (d > 0.3),
+    while relu at A = 1 gives the same values in both precisions (|d| < 0.02)."""
+    exp = pr.EXPERIMENTS[0]
+    cases = [c for c in exp.cases_for("smoke") if (c["act"], c["alpha"], c["depth"]) in
+             (("sigmoid", 0.1, 7), ("relu", 1.0, 1))]
+    ctx = Context("neural_redshift", exp, "smoke", torch.device("cpu"), 3, Path("."))
+    records = {(r.case["act"], r.replicate): r.values for r in exp.measure(cases, ctx)}
+    assert all(records[("sigmoid", r)]["d_fourier_raw"] > 0.3 for r in range(3))
+    assert all(abs(records[("relu", r)][f"d_{m}"]) < 0.02 for r in range(3) for m in pr.MEASURES)
