@@ -49,6 +49,23 @@ Other choices, not about claims:
   generator, so that a network's masks do not depend on its batch (batched = single-cell training, tested).
 - Networks with dropout train in their own population (masks are drawn only for them); all others sharing (p, N)
   train together, chunked only to bound memory.
+
+Verdicts at smoke (issue 12; 12 seeds; Holm over 20 claims; the binding part is a share of seeds with its exact 95%
+interval; "closest seed" is the per-seed value nearest the threshold over both streams):
+
+| claim | default | confirm-1 | binding part: share [95% CI], n | closest seed |
+| --- | --- | --- | --- | --- |
+| GC-1 | supported | supported | A_test >= 0.97: 1 [0.735, 1], 12 | A_test 1.000, IPR 0.906 |
+| GC-8 | supported | supported | c1 >= 0.02: 1 [0.735, 1], 12 | c1 0.108, c2 0.176, c3 0.865 |
+| GC-10 | supported | supported | abs(A_train - A_FI) <= 0.02: 1 [0.735, 1], 12 | gap 0.0037, A_inv 0.989 |
+| GC-12 | supported | supported | A_mem^pk >= 0.8: 1 [0.735, 1], 12 | Delta_unl 0.897, Lambda 25 steps |
+| GC-13 | supported | supported | IPR(15) - IPR(0) >= 0.15: 1 [0.735, 1], 12 | 0.242 |
+| GC-15 | supported | supported | r_gamma >= 0.5: 1 [0.735, 1], 12 | r 0.893, log R 0.965 |
+| GC-16 | supported | supported | abs(delta share_low) <= 0.1: 1 [0.735, 1], 12 | delta low 0.074, delta high 0.082 |
+| GC-2..7, GC-9, GC-11, GC-14 | inconclusive | inconclusive | one-replicate cases (spec asterisk): n = 1 | |
+| GC-17..20 | inconclusive | inconclusive | not run at smoke: n = 0 | |
+
+No claim's verdict differs between the streams.
 """
 from redshift import Experiment, Suite
 
