@@ -24,8 +24,8 @@ Deviations from the spec, and why:
 - Replicates: core 3/5/10, BN 3/5/10, width 3/5, diagrams 3, clean 10 -> 12 everywhere. Why: n seeds that all hold
   give p = 2 * 0.5^n, which must clear Holm over 20 claims, times k for a refutation with k refuting parts (k <= 3):
   n = 12 (n = 10 supports but cannot refute a claim with two refuting parts). Cost: the smoke run takes about
-  100-115 s of CPU (one thread) instead of about 40 s with 4 core and 3 BN seeds (measured on the shared 2-core
-  machine under load); standard and paper budgets grow in proportion.
+  95 s of CPU (one thread; 128 s wall: clean 9 s, fullbatch 86 s, batchnorm 30 s, on the shared 2-core machine at
+  load 2-3) instead of about 40 s with 4 core and 3 BN seeds; standard and paper budgets grow in proportion.
 - GC-9: Kendall tau_b pooled over cells with a permutation p, and "all replicates monotone (one exception at
   n >= 5)" -> per-seed tau_b and the share of monotone seeds above one half; a Confusion end leaves that seed's
   span undefined (the monotone part counts Confusion as a violation). Why: the engine tests one value per seed;
