@@ -132,27 +132,27 @@ PAPER = FullBatchConfig(
                 + _slices(DEFAULT, 2000, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (0.1, 0.2, 0.35, 0.5, 0.7), 0.7)),
     max_batch=32)
 FULLBATCH = {"smoke": SMOKE, "standard": STANDARD, "paper": PAPER}
-# The clean baseline (GC-1) has 10 replicates at every budget: its accuracy is exactly 1 in every replicate, and data
-# without spread is evidence only through the engine's sign-test floor 2 * 0.5^n, which must clear the suite's Holm
-# correction (20 claims): n = 10 gives 0.002, n = 3 only 0.25.
+# The clean baseline (GC-1) has 12 replicates at every budget, as every experiment (see REPLICATES below).
 def _clean(base: dict, t: int, threads: int | None = None) -> FullBatchConfig:
     return FullBatchConfig(specs=(CaseSpec("clean", 5.0, 0.0, base["alpha"], 0.0, t, base["p"], base["N"],
                                            experiment=CLEAN_EXPERIMENT),), threads=threads)
 
 
 CLEAN = {"smoke": _clean(CAL, 150, threads=1), "standard": _clean(CAL, 300), "paper": _clean(DEFAULT, 300)}
-CLEAN_REPLICATES = {"smoke": 10, "standard": 10, "paper": 10}
+CLEAN_REPLICATES = {"smoke": 12, "standard": 12, "paper": 12}
 # Width slice and diagrams are their own experiments: they have their own replicate counts (spec section 3).
 WIDTH = {"smoke": FullBatchConfig(specs=()), "standard": FullBatchConfig(specs=tuple(_width(1000, (256, 500)))),
          "paper": FullBatchConfig(specs=tuple(_width(2000, (256, 500, 5000))), max_batch=32)}
-WIDTH_REPLICATES = {"smoke": 3, "standard": 3, "paper": 5}
+WIDTH_REPLICATES = {"smoke": 12, "standard": 12, "paper": 12}
 DIAGRAM = {"smoke": FullBatchConfig(specs=()), "standard": FullBatchConfig(specs=()),
            "paper": FullBatchConfig(specs=tuple(_diagram(DEFAULT, 2000)), max_batch=32)}
-DIAGRAM_REPLICATES = {"smoke": 3, "standard": 3, "paper": 3}
+DIAGRAM_REPLICATES = {"smoke": 12, "standard": 12, "paper": 12}
 BATCHNORM = {"smoke": BatchNormConfig(steps=1000, threads=1), "standard": BatchNormConfig(steps=2000),
              "paper": BatchNormConfig(steps=8000)}
-# Core replicates: 4 at smoke (the spec says 3): with the engine's Holm correction over the suite's 20 claims a
-# smoke-decisive claim needs p <= 0.0025, which a t-test on 3 replicates (2 degrees of freedom) misses even for the
-# effects of GC-8, GC-12 and GC-13 whose replicates agree to a few per cent; 4 replicates clear it.
-REPLICATES = {"smoke": 4, "standard": 5, "paper": 10}
-BN_REPLICATES = {"smoke": 3, "standard": 5, "paper": 10}
+# Replicates: 12 for every experiment at every budget (spec: core 3/5/10, BN 3/5/10, width 3/5, diagrams 3). Every
+# part is a share of seeds tested by the exact binomial (claims.py): n seeds that all hold give p = 2 * 0.5^n, which
+# must clear the Holm correction over the suite's 20 claims (0.05 / 20 = 0.0025; n = 5 gives only 0.06), and a
+# refutation pays a Bonferroni factor k for its k refuting parts (up to 3 here): k * 2 * 0.5^n <= 0.0025 needs n = 12
+# (n = 10 would support but could never refute a claim with two refuting parts).
+REPLICATES = {"smoke": 12, "standard": 12, "paper": 12}
+BN_REPLICATES = {"smoke": 12, "standard": 12, "paper": 12}

@@ -1,5 +1,6 @@
-"""Tests of the grokking_corrupted suite's own pieces: signed margins, claim decisions on known tables, the network
-plan, dynamics events, and a miniature end-to-end measure."""
+"""Tests of the grokking_corrupted suite's own pieces: claim declarations decided on synthetic tables with known
+truth (at the suite's replicate count and its Holm family of 20), the network plan, dynamics events, and a miniature
+end-to-end measure."""
 
 import dataclasses
 import math
@@ -8,81 +9,148 @@ import numpy as np
 import pytest
 import torch
 
-from redshift import Case, Claim, Table
+from redshift import Case, Table
 from redshift.claims import assess, verdicts
+from redshift.parts import Part
+from redshift.quantities import Derived
 from redshift.runner import frame_of
-from redshift.stats import rank_correlation
 from redshift.suite import Context
 from suites.grokking_corrupted import SUITE
-from suites.grokking_corrupted.claims import CLAIMS_FULLBATCH
-from suites.grokking_corrupted.config import SMOKE
+from suites.grokking_corrupted.catalogue import METRICS
+from suites.grokking_corrupted.config import REPLICATES, SMOKE
 from suites.grokking_corrupted.figures import figures
-from suites.grokking_corrupted.margins import RULE, Bound, Conditions, Point, RankTrend, _kendall_rows, per_rep
 from suites.grokking_corrupted.protocol import plan
 from redshift.data.modular import corrupted_split
 from redshift.train.grokking import History
 from suites.grokking_corrupted.records import case_values, dynamics, horizon_values
 
 R = 3
-CASE = Case("fullbatch", {"family": "ladder", "wd": 15.0, "q": 0.0})
+N_SEEDS = REPLICATES["smoke"]  # the suite's replicate count: every decision below is possible at it
+CLAIMS = {c.id: c for e in SUITE.experiments for c in e.claims}
+RANGES = {k: v.range for k, v in METRICS.items()}
+LADDER = (0.0, 5.0, 15.0, 20.0)
 
 
-def _table(**metrics):
-    return Table([CASE], {k: np.broadcast_to(np.asarray(v, dtype=float), (1, R)).copy() for k, v in metrics.items()})
+def _cases(experiment, family, **axes):
+    (key, levels), = axes.items()
+    return [Case(experiment, {"family": family, key: v}) for v in levels]
 
 
-def _status(support, refute, table):
-    stat = Conditions(tuple(support), tuple(refute), ("a",), {}, "test")
-    claim = Claim(id="T-1", statement="t", source="t", statistic=stat, rule=RULE)
-    return verdicts([assess(claim, table, np.random.default_rng(0))])[0]
+def _decide(claim_id, cases, **metrics):
+    """The claim's verdict on ``cases`` x N_SEEDS with the given (C, R) or (R,) metric values, Holm over 20."""
+    data = {k: np.broadcast_to(np.asarray(v, dtype=float).reshape(-1, N_SEEDS) if np.ndim(v) > 1
+                               else np.asarray(v, dtype=float), (len(cases), N_SEEDS)).copy()
+            for k, v in metrics.items()}
+    a = assess(CLAIMS[claim_id], Table(cases, data), np.random.default_rng(0), RANGES)
+    return verdicts([a], family_size=20)[0]
 
 
-def test_conditions_support_refute_and_gap():
-    """All support bounds clear -> supported; a refute bound clears -> refuted; neither -> inconclusive."""
-    sup, ref = [Bound(per_rep("a"), ">=", 0.9)], [Bound(per_rep("a"), "<", 0.5)]
-    assert _status(sup, ref, _table(a=[0.95, 0.96, 0.955])).status == "supported"
-    assert _status(sup, ref, _table(a=[0.30, 0.31, 0.29])).status == "refuted"
-    gap = _status(sup, ref, _table(a=[0.7, 0.71, 0.69]))
-    assert gap.status == "inconclusive" and gap.ci_low <= 0 <= gap.ci_high
+def _seeds(*values):
+    """N_SEEDS values: the given ones, then the last repeated."""
+    return list(values) + [values[-1]] * (N_SEEDS - len(values))
 
 
-def test_a_missing_replicate_or_no_spread_is_not_evidence():
-    """NaN in a replicate -> inconclusive; identical replicates hit the engine's sign-test floor at n = 3."""
-    sup = [Bound(per_rep("a"), ">=", 0.9)]
-    assert _status(sup, [], _table(a=[0.95, 0.95, np.nan])).status == "inconclusive"
-    flat = _status(sup, [], _table(a=[1.0, 1.0, 1.0]))
-    assert flat.status == "inconclusive" and flat.p_value >= 0.25
+def test_every_claim_is_declared_with_ranged_parts():
+    """Every claim is a conjunction of parts (no legacy statistic, no Derived) on metrics that declare a range."""
+    for claim in CLAIMS.values():
+        assert claim.parts and claim.statistic is None, claim.id
+        for part in claim.parts:
+            assert isinstance(part, Part) and not isinstance(part.quantity, Derived), claim.id
+            assert part.quantity.range(RANGES) == (0.0, 1.0), (claim.id, part.name)  # shares of seeds
+        assert all(METRICS[m].range is not None for m in claim.metrics), claim.id
 
 
-def test_point_conditions_gate_without_adding_evidence():
-    """A failing point condition blocks support; a holding one leaves the bound's evidence to decide."""
-    sup = [Bound(per_rep("a"), ">=", 0.9)]
-    table = _table(a=[0.95, 0.96, 0.955])
-    assert _status(sup + [Point(lambda t: 0.2, ">=", 0.7)], [], table).status == "inconclusive"
-    assert _status(sup + [Point(lambda t: 0.8, ">=", 0.7)], [], table).status == "supported"
-
-
-def test_optional_conditions_are_skipped_only_without_cases():
-    """An optional bound on absent cases is skipped; a required one makes the claim NaN (not run)."""
-    table = _table(a=[0.95, 0.96, 0.955])
-    sup = [Bound(per_rep("a"), ">=", 0.9)]
-    absent = per_rep("a", family="dynamics")
-    assert _status(sup + [Bound(absent, ">=", 0.5, optional=True)], [], table).status == "supported"
-    assert math.isnan(_status(sup + [Bound(absent, ">=", 0.5)], [], table).effect)
-
-
-def _decide(claim_id, **metrics):
-    claim = next(c for c in CLAIMS_FULLBATCH if c.id == claim_id)
-    table = _table(**metrics)
-    return verdicts([assess(claim, table, np.random.default_rng(0))])[0].status
+def test_gc1_clean_baseline_supported_refuted_and_one_failing_seed():
+    """GC-1: ten perfect seeds -> supported; ten seeds at chance -> refuted; one seed below 0.97 -> inconclusive."""
+    clean = [Case("clean", {"family": "clean"})]
+    assert _decide("GC-1", clean, a_test=_seeds(1.0), ipr_mean=_seeds(0.9)).status == "supported"
+    assert _decide("GC-1", clean, a_test=_seeds(0.02), ipr_mean=_seeds(0.9)).status == "refuted"
+    assert _decide("GC-1", clean, a_test=_seeds(0.95, 1.0), ipr_mean=_seeds(0.9)).status == "inconclusive"
 
 
 def test_gc10_decides_full_inversion_memorisation_and_gaps():
     """GC-10: on the ceiling -> supported; memorisation kept (gap 0.2) -> refuted; gap 0.03 -> inconclusive."""
-    base = dict(a_test=[0.99, 1.0, 1.0], a_inv=[0.98, 0.99, 1.0])
-    assert _decide("GC-10", fi_gap=[0.001, -0.002, 0.0], **base) == "supported"
-    assert _decide("GC-10", fi_gap=[0.2, 0.21, 0.19], **base) == "refuted"
-    assert _decide("GC-10", fi_gap=[0.03, 0.03, 0.031], **base) == "inconclusive"
+    w15 = [Case("fullbatch", {"family": "ladder", "wd": 15.0})]
+    base = dict(a_test=_seeds(0.99, 1.0), a_inv=_seeds(0.98, 0.99, 1.0))
+    assert _decide("GC-10", w15, fi_gap=_seeds(0.001, -0.002, 0.0), **base).status == "supported"
+    assert _decide("GC-10", w15, fi_gap=_seeds(0.2, 0.21, 0.19), **base).status == "refuted"
+    assert _decide("GC-10", w15, fi_gap=_seeds(0.03, 0.031), **base).status == "inconclusive"
+
+
+def test_too_few_seeds_are_not_evidence():
+    """GC-10 with only 8 finite seeds, all on the ceiling: 2 * 0.5^8 does not clear Holm over 20 claims."""
+    w15 = [Case("fullbatch", {"family": "ladder", "wd": 15.0})]
+    gap = _seeds(*([np.nan] * (N_SEEDS - 8)), 0.0)
+    v = _decide("GC-10", w15, fi_gap=gap, a_test=_seeds(1.0), a_inv=_seeds(1.0))
+    assert v.status == "inconclusive" and v.n == 8
+
+
+def _ladder(rho, phase=None):
+    """Ladder cases lambda = 0, 5, 15, 20 with rho (4, N_SEEDS); phase codes = rho (Confusion where rho is NaN)."""
+    rho = np.asarray(rho, dtype=float)
+    phase = np.where(np.isnan(rho), 5.0, rho) if phase is None else phase
+    return _cases("fullbatch", "ladder", wd=LADDER), dict(rho=rho, phase=phase)
+
+
+def test_gc9_monotone_ladder_supported_reversed_refuted():
+    """GC-9: Coexistence -> Forgetting in every seed -> supported; a reversed ladder in every seed -> refuted
+    (Kendall tau_b <= 0 in most seeds)."""
+    up = np.repeat(np.array([[1.0], [2.0], [3.0], [4.0]]), N_SEEDS, axis=1)
+    cases, good = _ladder(up)
+    assert _decide("GC-9", cases, **good).status == "supported"
+    cases, bad = _ladder(up[::-1])
+    v = _decide("GC-9", cases, **bad)
+    assert v.status == "refuted" and "tau_b" in v.binding
+
+
+def test_gc9_most_seeds_dropping_two_ranks_refutes():
+    """GC-9: ladder 1, 3, 1, 4 (tau_b > 0, one drop of 2 ranks) in every seed -> refuted by the exact binomial share
+    of seeds that drop >= 2 ranks; in only 3 of 10 seeds -> not refuted."""
+    drop = np.repeat(np.array([[1.0], [3.0], [1.0], [4.0]]), N_SEEDS, axis=1)
+    cases, vals = _ladder(drop)
+    v = _decide("GC-9", cases, **vals)
+    assert v.status == "refuted" and "rank step" in v.binding
+    few = np.repeat(np.array([[1.0], [2.0], [3.0], [4.0]]), N_SEEDS, axis=1)
+    few[:, :3] = drop[:, :3]
+    cases, vals = _ladder(few)
+    assert _decide("GC-9", cases, **vals).status == "inconclusive"
+
+
+def test_gc9_confusion_counts_as_a_violation():
+    """GC-9: a Confusion cell at lambda = 20 (rho NaN) in every seed blocks support even though no rank drops."""
+    rho = np.repeat(np.array([[1.0], [2.0], [3.0], [np.nan]]), N_SEEDS, axis=1)
+    cases, vals = _ladder(rho)
+    assert _decide("GC-9", cases, **vals).status == "inconclusive"
+
+
+def test_gc12_reads_lambda_5_only_where_it_runs():
+    """GC-12: lambda = 15 alone (smoke) decides; a lambda = 5 case that unlearns before generalising blocks it."""
+    y15 = [Case("fullbatch", {"family": "dynamics", "wd": 15.0})]
+    good = dict(mem_peak=_seeds(0.95), unlearn=_seeds(0.9), lag=_seeds(30.0))
+    assert _decide("GC-12", y15, **good).status == "supported"
+    both = y15 + [Case("fullbatch", {"family": "dynamics", "wd": 5.0})]
+    mixed = {k: np.vstack([v, v]) for k, v in good.items()}
+    mixed["lag"][1] = -20.0
+    assert _decide("GC-12", both, **mixed).status == "inconclusive"
+
+
+def test_gc16_equivalence_supported_inside_and_refuted_outside_the_margin():
+    """GC-16: BN within 0.05 of its twin in every seed -> supported; share_low 0.3 higher with BN -> refuted."""
+    cases = [Case("batchnorm", {"bn": True}), Case("batchnorm", {"bn": False})]
+    same = dict(ipr_share_low=[_seeds(0.45), _seeds(0.42)], ipr_share_high=[_seeds(0.43), _seeds(0.47)],
+                a_inv=[_seeds(0.99), _seeds(0.97)])
+    assert _decide("GC-16", cases, **same).status == "supported"
+    shifted = dict(same, ipr_share_low=[_seeds(0.75), _seeds(0.42)])
+    assert _decide("GC-16", cases, **shifted).status == "refuted"
+
+
+def test_gc18_reads_the_low_and_high_corruption_cells():
+    """GC-18: A_test high at xi <= 0.35 and low at xi >= 0.5 (with memorisation) -> supported; reversed -> refuted."""
+    cases = _cases("fullbatch", "xi", xi=(0.1, 0.2, 0.35, 0.5, 0.7))
+    test = np.repeat([[1.0], [1.0], [0.97], [0.1], [0.05]], N_SEEDS, axis=1)
+    train = np.ones((5, N_SEEDS))
+    assert _decide("GC-18", cases, a_test=test, a_train=train).status == "supported"
+    assert _decide("GC-18", cases, a_test=test[::-1], a_train=train).status == "refuted"
 
 
 def test_plan_shares_networks_across_cases_and_horizons():
@@ -152,89 +220,3 @@ def test_miniature_measure_yields_every_record_and_pictures(tmp_path):
     written = figures(frame_of(SUITE, exp, records), tmp_path)
     assert {p.name for p in written} == {"phase_diagram.png", "ipr_histogram.png"}
     assert (tmp_path / "dynamics.csv").exists() and (tmp_path / "dynamics.png").exists()
-
-
-def _ladder_table(rho):
-    """Ladder cases lambda = 0, 5, 15, 20 with rho rows (4, R) and complete records."""
-    cases = [Case("fullbatch", {"family": "ladder", "wd": wd}) for wd in (0.0, 5.0, 15.0, 20.0)]
-    rho = np.asarray(rho, dtype=float)
-    return Table(cases, {"rho": rho, "a_test": np.ones_like(rho)})
-
-
-def test_gc9_ladder_gates_on_monotonicity_and_refutes_reversals():
-    """GC-9: a monotone ladder with a varying span passes its gates and is supported at 6 replicates; a reversed
-    ladder (4, 3, 1, 0) is refuted by the permutation p-value of Kendall tau_b <= 0."""
-    claim = next(c for c in CLAIMS_FULLBATCH if c.id == "GC-9")
-    rng = np.random.default_rng(0)
-    good = _ladder_table([[1, 1, 0, 1, 1, 1], [2, 2, 1, 2, 2, 2], [3, 3, 3, 3, 3, 3], [4, 4, 4, 4, 3, 4]])
-    bad = _ladder_table([[4] * 6, [3] * 6, [1] * 6, [0] * 6])
-    assert verdicts([assess(claim, good, rng)])[0].status == "supported"
-    assert verdicts([assess(claim, bad, rng)])[0].status == "refuted"
-
-
-LEVELS = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
-
-
-def _trend_table(vals):
-    """Cases along an ordered axis ``lam`` with values (5, R) of metric ``a``."""
-    vals = np.asarray(vals, dtype=float)
-    cases = [Case("fullbatch", {"family": "trend", "lam": float(v)}) for v in LEVELS]
-    return Table(cases, {"a": vals})
-
-
-def _trend(table):
-    return LEVELS, table.values("a", family="trend")
-
-
-def _trend_status(table, method):
-    sup = [RankTrend(_trend, ">=", 0.7, method=method)]
-    ref = [RankTrend(_trend, "<=", 0.0, method=method)]
-    return _status(sup, ref, table)
-
-
-@pytest.mark.parametrize("method", ["kendall", "spearman"])
-def test_rank_trend_monotone_reversed_and_flat(method):
-    """A monotone ladder over 6 replicates: tau/rho = 1, the permutation p of the refute side is small, supported;
-    the reversed ladder is refuted by its permutation p; a flat, noisy table is inconclusive."""
-    rng = np.random.default_rng(1)
-    up = LEVELS[:, None] + 0.05 * rng.standard_normal((5, 6))  # strictly monotone in every replicate
-    rng_c = np.random.default_rng(0)
-    margin, lo, hi, p, n = RankTrend(_trend, "<=", 0.0, method=method).evaluate(_trend_table(up), rng_c, 500)
-    assert n == 6 and margin < -0.9 and p == 1.0  # the refute side does not hold
-    margin, lo, hi, p, n = RankTrend(_trend, ">=", 0.0, method=method).evaluate(_trend_table(up), rng_c, 500)
-    assert lo > 0.9 and p < 0.01  # the permutation p against 0 is small
-    margin, lo, hi, p, n = RankTrend(_trend, ">=", 0.7, method=method).evaluate(_trend_table(up), rng_c, 500)
-    assert lo > 0.2 and p < 0.01  # the bootstrap CI clears 0.7; bootstrap-t p
-    assert _trend_status(_trend_table(up), method).status == "supported"
-    margin, lo, hi, p, n = RankTrend(_trend, "<=", 0.0, method=method).evaluate(_trend_table(up[::-1]), rng_c, 500)
-    assert lo > 0.9 and p < 0.01  # reversed: tau/rho <= 0 holds, with a real permutation p-value
-    assert _trend_status(_trend_table(up[::-1]), method).status == "refuted"
-    flat = _trend_table(0.5 + rng.standard_normal((5, 6)))
-    assert _trend_status(flat, method).status == "inconclusive"
-
-
-def test_rank_trend_without_spread_gets_the_sign_floor():
-    """Identical replicates: tau_b = 1 exactly, a degenerate CI, so the engine's sign floor decides (n = 4: 0.125)."""
-    same = _trend_table(np.repeat(LEVELS[:, None], 4, axis=1))
-    v = _trend_status(same, "kendall")
-    assert v.ci_low == v.ci_high == pytest.approx(0.3) and v.status == "inconclusive" and v.p_value == 0.125
-
-
-def test_rank_trend_is_not_evidence_without_replicates_or_values():
-    """One replicate, or a NaN table, makes the condition NaN; absent cases make an optional one skipped."""
-    rng = np.random.default_rng(0)
-    one = RankTrend(lambda t: (LEVELS, LEVELS[:, None]), ">=", 0.7, method="kendall")
-    assert math.isnan(one.evaluate(_trend_table(LEVELS[:, None]), rng, 100)[0])
-    nan = RankTrend(lambda t: (LEVELS, np.full((5, 4), np.nan)), ">=", 0.7)
-    assert math.isnan(nan.evaluate(_trend_table(np.zeros((5, 4))), rng, 100)[0])
-    assert RankTrend(lambda t: None, ">=", 0.7, optional=True).evaluate(_trend_table(np.zeros((5, 4))), rng, 100) is None
-
-
-def test_vectorised_kendall_matches_scipy_with_ties_and_nan():
-    rng = np.random.default_rng(3)
-    x = np.repeat(np.arange(4.0), 5)
-    ys = rng.integers(0, 4, size=(20, 20)).astype(float)
-    ys[rng.random(ys.shape) < 0.1] = np.nan
-    got = _kendall_rows(x, ys)
-    want = np.array([rank_correlation(x, y, method="kendall") for y in ys])
-    np.testing.assert_allclose(got, want, equal_nan=True)
