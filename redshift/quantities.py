@@ -119,12 +119,11 @@ def _cell(cell: Any) -> Any:
         return None
 
 
-@dataclass(frozen=True)
-class CellMean:
-    """Per replicate: the mean of ``metric`` over the cells matching ``where``."""
+class _OneMetric:
+    """What every quantity of one metric over the cells matching ``where`` shares."""
 
     metric: str
-    where: Where = None
+    where: Where
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -132,6 +131,28 @@ class CellMean:
 
     def selects(self, case) -> bool:
         return case.matches(self.where)
+
+
+class _OfSeveral:
+    """What every quantity built from several quantities ``qs`` shares."""
+
+    qs: tuple
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m for q in self.qs for m in q.metrics))
+
+    def selects(self, case) -> bool:
+        return any(q.selects(case) for q in self.qs)
+
+
+@dataclass(frozen=True)
+class CellMean(_OneMetric):
+    """Per replicate: the mean of ``metric`` over the cells matching ``where``."""
+
+    metric: str
+    where: Where = None
+
 
     def values(self, table: Table) -> np.ndarray:
         vals = _cells(table, self.metric, self.where)  # (C, R)
@@ -196,19 +217,13 @@ class Scaled:
 
 
 @dataclass(frozen=True)
-class Extreme:
+class Extreme(_OneMetric):
     """Per replicate: the spread (max - min), min or max of ``metric`` over the matching cells."""
 
     metric: str
     where: Where = None
     how: Literal["spread", "min", "max"] = "spread"
 
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
-
-    def selects(self, case) -> bool:
-        return case.matches(self.where)
 
     def values(self, table: Table) -> np.ndarray:
         vals = _cells(table, self.metric, self.where)  # (C, R)
@@ -227,17 +242,13 @@ class Extreme:
 
 
 @dataclass(frozen=True)
-class RankTrend:
+class RankTrend(_OneMetric):
     """Per replicate: the rank correlation of ``metric`` with the case parameter ``axis`` over the cells."""
 
     metric: str
     axis: str
     where: Where = None
     method: Literal["spearman", "kendall"] = "spearman"
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
 
     def selects(self, case) -> bool:
         return case.matches(self.where) and self.axis in case.params
@@ -267,7 +278,7 @@ class RankTrend:
 
 
 @dataclass(frozen=True)
-class Slope:
+class Slope(_OneMetric):
     """Per replicate: the least-squares slope of ``metric`` on the case parameter ``axis`` (log-log if asked)."""
 
     metric: str
@@ -275,10 +286,6 @@ class Slope:
     where: Where = None
     log: bool = False
     bounds: tuple[float, float] = UNBOUNDED
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
 
     def selects(self, case) -> bool:
         return case.matches(self.where) and self.axis in case.params
@@ -360,19 +367,13 @@ class Ratio:
 
 
 @dataclass(frozen=True)
-class Least:
+class Least(_OfSeveral):
     """Per replicate: the smallest (``how='min'``) or largest (``'max'``) of several quantities, e.g. the
     weakest of three activations."""
 
     qs: tuple
     how: Literal["min", "max"] = "min"
 
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m for q in self.qs for m in q.metrics))
-
-    def selects(self, case) -> bool:
-        return any(q.selects(case) for q in self.qs)
 
     def values(self, table: Table) -> np.ndarray:
         v = np.vstack([q.values(table) for q in self.qs])  # (Q, R)
@@ -390,7 +391,7 @@ class Least:
 
 
 @dataclass(frozen=True)
-class CellShare:
+class CellShare(_OneMetric):
     """Per replicate: the share of the matching cells whose ``metric`` lies ``op`` ``threshold``."""
 
     metric: str
@@ -398,12 +399,6 @@ class CellShare:
     threshold: float
     where: Where = None
 
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
-
-    def selects(self, case) -> bool:
-        return case.matches(self.where)
 
     def values(self, table: Table) -> np.ndarray:
         v = _cells(table, self.metric, self.where)  # (C, R)
@@ -464,7 +459,7 @@ Quantity = CellMean | Diff | Scaled | Extreme | RankTrend | Slope | Share | Rati
 # --- added for sgd_vs_architecture ---
 
 @dataclass(frozen=True)
-class EndChange:
+class EndChange(_OneMetric):
     """Per replicate: the change of ``metric`` from the smallest to the largest value of the case parameter
     ``axis``, within each group of matching cells that share every other parameter, averaged over the
     groups with two or more values (e.g. widest minus narrowest width per (pair, n), pooled)."""
@@ -472,10 +467,6 @@ class EndChange:
     metric: str
     axis: str
     where: Where = None
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
 
     def selects(self, case) -> bool:
         return case.matches(self.where) and self.axis in case.params
@@ -603,17 +594,11 @@ class CellCorrelation:
 
 
 @dataclass(frozen=True)
-class Median:
+class Median(_OfSeveral):
     """Per replicate: the median of several quantities (e.g. of the pairwise agreements of four measures)."""
 
     qs: tuple
 
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m for q in self.qs for m in q.metrics))
-
-    def selects(self, case) -> bool:
-        return any(q.selects(case) for q in self.qs)
 
     def values(self, table: Table) -> np.ndarray:
         v = np.vstack([q.values(table) for q in self.qs])  # (Q, R)
@@ -628,7 +613,7 @@ class Median:
 
 
 @dataclass(frozen=True)
-class AtBest:
+class AtBest(_OneMetric):
     """Per replicate: ``metric`` in the matching cell where ``by`` is largest (``how='max'``) or smallest.
 
     ``by`` is a metric (a per-replicate choice, e.g. the prefactor with the best validation accuracy of that
@@ -642,12 +627,6 @@ class AtBest:
     how: Literal["max", "min"] = "max"
     inner: str | None = None
 
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
-
-    def selects(self, case) -> bool:
-        return case.matches(self.where)
 
     def _where(self, table: Table) -> dict[str, Any]:
         where = dict(self.where or {})
