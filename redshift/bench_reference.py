@@ -36,17 +36,19 @@ def sequentials(pop: MLPPopulation) -> list[nn.Sequential]:
             linear.weight.data.copy_(w[k])
             linear.bias.data.copy_(b[k])
             act = next(name for name, start, end in pop.runs[layer] if start <= k < end)
+            if act not in _ACT:
+                raise ValueError(f"the reference pipeline has no nn module for activation {act!r}; use {sorted(_ACT)}")
             layers += [linear, _ACT[act]()]
         head = nn.Linear(pop.out_weight.shape[1], 1)
         head.weight.data.copy_(pop.out_weight[k][None, :])
         head.bias.data.copy_(pop.out_bias[k:k + 1])
-        nets[original] = nn.Sequential(*layers, head).float().eval()
+        nets[original] = nn.Sequential(*layers, head).float().to(pop.order.device).eval()
     return nets  # type: ignore[return-value]
 
 
-def grid(size: int) -> torch.Tensor:
+def grid(size: int, device: str | torch.device = "cpu") -> torch.Tensor:
     """The G x G evaluation grid as float32 points (G*G, 2), row-major (spec M1)."""
-    t = torch.linspace(-1.0, 1.0, size)
+    t = torch.linspace(-1.0, 1.0, size, device=device)
     x1, x2 = torch.meshgrid(t, t, indexing="ij")
     return torch.stack((x1.reshape(-1), x2.reshape(-1)), dim=-1)
 
@@ -109,12 +111,12 @@ def lz78(y: np.ndarray) -> float:
 def forward(net: nn.Sequential, points: torch.Tensor, size: int) -> np.ndarray:
     """One network on the grid, float32 as the reference runs it, cast to float64 for the measures: (G, G)."""
     with torch.no_grad():
-        return net(points).reshape(size, size).double().numpy()
+        return net(points).reshape(size, size).double().cpu().numpy()
 
 
 def pipeline(nets: list[nn.Sequential], size: int) -> np.ndarray:
     """Forward, C_F, C_Cheb and C_LZ78 of every network, one network at a time: -> (n, 3)."""
-    points = grid(size)
+    points = grid(size, next(nets[0].parameters()).device)
     out = np.empty((len(nets), 3))
     for i, net in enumerate(nets):
         y = forward(net, points, size)

@@ -22,6 +22,8 @@ from typing import Literal
 
 import torch
 
+from redshift.metrics.blocks import by_blocks
+
 Window = Literal["hann", "none"]
 _DEGENERATE_REL_STD = 1e-10  # spec M1 guard
 _EMPTY_QUADRANT = 1e-9  # spec M2 guard
@@ -47,8 +49,7 @@ def _is_degenerate(std: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
 
 def degenerate(values: torch.Tensor) -> torch.Tensor:
     """True where a (..., G, G) sample is numerically constant: std <= 1e-10 * (|mean| + 1) (spec M1). -> (...)."""
-    std, mean, _ = _std_mean(values.to(torch.float64))
-    return _is_degenerate(std, mean)
+    return by_blocks(lambda v: _is_degenerate(*_std_mean(v.to(torch.float64))[:2]), values)
 
 
 @functools.lru_cache(maxsize=64)
@@ -93,8 +94,12 @@ def fourier_mean_frequency(values: torch.Tensor, window: Window = "hann") -> tor
         raise ValueError(f"window must be 'hann' or 'none', got {window!r}")
     if values.ndim < 2 or values.shape[-1] != values.shape[-2]:
         raise ValueError(f"expected (..., G, G) values, got shape {tuple(values.shape)}")
-    size = values.shape[-1]
-    v = values.to(torch.float64)
+    return by_blocks(lambda v: _mean_frequency(v.to(torch.float64), window), values)
+
+
+def _mean_frequency(v: torch.Tensor, window: Window) -> torch.Tensor:
+    """fourier_mean_frequency of float64 samples (..., G, G), validated."""
+    size = v.shape[-1]
     weighted_r, mult, nondc = _radial_weights(size, window, str(v.device))
     std, mean, centred = _std_mean(v)
     z = centred.mul_(_hann2(size, str(v.device))) if window == "hann" else v  # spec M3 step 1 / M2: raw
