@@ -27,7 +27,7 @@ _REFERENCE_TIMED = 16  # networks the reference-style pipeline runs per round (i
 _GUARDED, _FLOAT64 = ForwardConfig("guarded"), ForwardConfig("float64")
 
 
-def _population(n: int, width: int, depth: int, device: str, first: int = 0) -> MLPPopulation:
+def population(n: int, width: int, depth: int, device: str, first: int = 0) -> MLPPopulation:
     """Networks first..first+n-1 of the benchmark: tanh MLPs, paper prior, alpha = 4, seeds hashed from an identity.
 
     Draws depend only on each network's seed, so network i alone is exactly network i of the full population.
@@ -71,9 +71,9 @@ def _alternating(calls: dict[str, tuple], rounds: int, device: str) -> dict[str,
 
 def _setup(size: int, n: int, width: int, depth: int, device: str):
     """Population, grid points, the reference's nn.Sequentials (first networks) and a warm-up of every cached table."""
-    pop, x = _population(n, width, depth, device), grid_points(size, device)
-    nets = ref.sequentials(_population(min(n, _REFERENCE_TIMED), width, depth, device))
-    pipeline(_population(2, width, depth, device), x, size)  # cached windows and projectors for this G
+    pop, x = population(n, width, depth, device), grid_points(size, device)
+    nets = ref.sequentials(population(min(n, _REFERENCE_TIMED), width, depth, device))
+    pipeline(population(2, width, depth, device), x, size)  # cached windows and projectors for this G
     ref.pipeline(nets[:1], size)
     return pop, x, nets
 
@@ -91,7 +91,7 @@ def nr_pipeline_throughput(grid_sizes=(64, 128, 256), n: int = 512, width: int =
         rows = []
         for size in grid_sizes:
             pop, x, nets = _setup(size, n, width, depth, device)
-            one = _population(1, width, depth, device)
+            one = population(1, width, depth, device)
             t = _alternating({"batched": (pipeline, pop, x, size), "reference": (ref.pipeline, nets, size)},
                              rounds, device)
             t["batched code, N = 1"] = time_call(pipeline, one, x, size, device=device, repeat=1, warmup=0)[1].median

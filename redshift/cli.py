@@ -201,7 +201,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
             kwargs = {"device": device}
             params = inspect.signature(fn).parameters
             if args.quick and "n" in params and "grid_sizes" in params:
-                kwargs |= {"n": 128, "grid_sizes": (64,)}
+                kwargs |= {"n": 128, "grid_sizes": (64,)} | ({"rounds": 1} if "rounds" in params else {})
+            if args.threads is not None and "threads" in params:
+                kwargs["threads"] = args.threads
             if args.quick and "batch" in params:
                 kwargs["batch"] = 1024
             err.print(f"measuring {name} on {device} ...")
@@ -252,8 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", help="output file (csv/json; default stdout) or folder (asv)")
     exp.add_argument("--db")
     exp.set_defaults(fn=cmd_export)
-    bench = sub.add_parser("bench", help="throughput of the kernels: batched vs one network at a time")
+    bench = sub.add_parser("bench", help="throughput of the kernels: batched vs the per-network reference style")
     bench.add_argument("--quick", action="store_true", help="smaller sizes")
+    bench.add_argument("--threads", type=int, help="torch CPU threads for every measurement (default: each one's own)")
     _common(bench)
     bench.set_defaults(fn=cmd_bench)
     _add_report_commands(sub)
