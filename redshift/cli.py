@@ -223,6 +223,33 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from redshift import doctor
+
+    cfg = doctor.DoctorConfig.quick() if args.quick else doctor.DoctorConfig()
+    report = doctor.run(cfg, db=args.db)
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(report, fh, indent=2)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        table = RichTable(title=f"redshift doctor ({report['device']}, {report['seconds']:.0f} s)")
+        for col in ("section", "check", "value", "expected", "status", "note"):
+            table.add_column(col)
+        style = {"pass": "green", "fail": "red", "skip": "yellow", "info": "default"}
+        for c in report["checks"]:
+            table.add_row(c["section"], c["name"], c["value"], c["expected"], f"[{style[c['status']]}]{c['status']}[/]",
+                          c["note"])
+        out.print(table)
+    bad = doctor.failed(report)
+    if not report["cuda"]:
+        err.print("redshift doctor: no GPU found; ran the CPU half only (CUDA checks skipped)")
+    if bad:
+        err.print(f"redshift doctor: {len(bad)} check(s) failed: {', '.join(bad)}")
+    return 1 if bad else 0
+
+
 def _common(p: argparse.ArgumentParser, device: bool = True) -> None:
     p.add_argument("--db", help="results database (default $REDSHIFT_DB or results/redshift.sqlite)")
     if device:
@@ -259,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=int, help="torch CPU threads for every measurement (default: each one's own)")
     _common(bench)
     bench.set_defaults(fn=cmd_bench)
+    doc = sub.add_parser("doctor", help="GPU acceptance: kernels CPU vs CUDA, suite verdicts, speed, memory")
+    doc.add_argument("--quick", action="store_true", help="short CPU-sized mode (CI); no suite runs")
+    doc.add_argument("--out", help="write the report as JSON to this file")
+    doc.add_argument("--db", help="results database for the suites' CPU and CUDA smoke runs")
+    doc.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    doc.set_defaults(fn=cmd_doctor)
     _add_report_commands(sub)
     return parser
 
