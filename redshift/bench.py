@@ -97,10 +97,10 @@ def nr_pipeline_throughput(grid_sizes=(64, 128, 256), n: int = 512, width: int =
             t["batched code, N = 1"] = time_call(pipeline, one, x, size, device=device, repeat=1, warmup=0)[1].median
             per_s = {"batched": n / t["batched"], "reference": len(nets) / t["reference"],
                      "batched code, N = 1": 1 / t["batched code, N = 1"]}
+            timed = {"batched": n, "reference": len(nets), "batched code, N = 1": 1}
             for mode, rate in per_s.items():
-                rows.append({"grid": size, "mode": mode, "networks": {"batched": n, "reference": len(nets)}.get(mode, 1),
-                             "networks_per_s": rate, "ms_per_network": 1e3 / rate,
-                             "ratio": rate / per_s["reference"], "threads": torch.get_num_threads(), "device": device})
+                rows.append({"grid": size, "mode": mode, "networks": timed[mode], "networks_per_s": rate,
+                             "ms_per_network": 1e3 / rate, "ratio": rate / per_s["reference"], "threads": torch.get_num_threads(), "device": device})
         return rows
 
 
@@ -110,7 +110,8 @@ def _kernel_calls(pop: MLPPopulation, x: torch.Tensor, nets: list, size: int) ->
     points = ref.grid(size, x.device)
     ys = [ref.forward(m, points, size) for m in nets]
     each = lambda f: (lambda: [f(y) for y in ys],)  # noqa: E731
-    return {"forward (guarded float32)": ((guarded_forward, pop, x), (lambda: [ref.forward(m, points, size) for m in nets],)),
+    return {"forward (guarded float32)": ((guarded_forward, pop, x),
+                                          (lambda: [ref.forward(m, points, size) for m in nets],)),
             "forward (float64)": ((guarded_forward, pop, x, _FLOAT64), None),
             "forward (float64, unblocked mlp_forward)": ((mlp_forward, pop, x), None),
             "fourier (Hann, M3)": ((fourier_mean_frequency, values, "hann"), each(ref.fourier_mean_frequency)),
@@ -131,7 +132,8 @@ def nr_kernel_throughput(grid_sizes=(64, 128, 256), n: int = 512, width: int = 6
             pop, x, nets = _setup(size, n, width, depth, device)
             for kernel, (batched, reference) in _kernel_calls(pop, x, nets, size).items():
                 b = time_call(*batched, device=device, repeat=1, warmup=0)[1].median / n
-                r = time_call(*reference, device=device, repeat=1, warmup=0)[1].median / len(nets) if reference else None
+                r = time_call(*reference, device=device, repeat=1, warmup=0)[1].median / len(nets) \
+                    if reference else None
                 flops = _forward_flops(1, size * size, width, depth) / b / 1e9 if kernel.startswith("forward") else None
                 rows.append({"grid": size, "kernel": kernel, "batched_ms": 1e3 * b,
                              "reference_ms": None if r is None else 1e3 * r, "ratio": None if r is None else r / b,

@@ -190,8 +190,9 @@ def speed_checks(cfg: DoctorConfig, device: str) -> list[Check]:
     rates = {str(dt).split(".")[-1]: bench.matmul_rate(device, dt, size) / 1e9 for dt in (torch.float32, torch.float64)}
     for r in fwd:
         peak = rates["float32" if "float32" in r["kernel"] else "float64"]
+        share = f"{100 * r['forward_gflops'] / peak:.0f}% of the matmul rate"
         checks.append(Check("speed", f"{r['kernel']} G={r['grid']}", f"{r['forward_gflops']:.1f} GFLOP/s",
-                            f"matmul {peak:.1f}", "info", f"{100 * r['forward_gflops'] / peak:.0f}% of the matmul rate"))
+                            f"matmul {peak:.1f}", "info", share))
     checks += [Check("speed", f"matmul {size} {k}", f"{v:.1f} GFLOP/s", "", "info") for k, v in rates.items()]
     return checks + [_sweep_check(cfg, device)]
 

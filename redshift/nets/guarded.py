@@ -64,8 +64,9 @@ def subset(pop: MLPPopulation, index: Sequence[int]) -> MLPPopulation:
             gw.append(pop.gate_weights[layer][keep])
             gb.append(pop.gate_biases[layer][keep])
         runs.append(_runs([acts[i] for i in keep.tolist()], keep.numel()))
+    order = torch.arange(idx.numel(), device=idx.device)
     return MLPPopulation(pop.config, tuple(weights), tuple(biases), tuple(gw), tuple(gb), pop.out_weight[idx],
-                         pop.out_bias[idx], pop.prefactor[idx], tuple(runs), torch.arange(idx.numel(), device=idx.device))
+                         pop.out_bias[idx], pop.prefactor[idx], tuple(runs), order)
 
 
 def cast(pop: MLPPopulation, dtype: torch.dtype) -> MLPPopulation:
