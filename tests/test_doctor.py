@@ -35,3 +35,26 @@ def test_kernels_agree_on_cpu_and_cuda():
     """On a GPU every kernel check passes: CUDA equals CPU to the stated tolerances."""
     checks = doctor.kernel_checks(doctor.DoctorConfig.quick(), cuda=True)
     assert [c.name for c in checks if c.status != "pass"] == []
+
+
+@pytest.fixture
+def toy_only(toy_env, monkeypatch):
+    """Only the toy suites exist, 'cuda' runs on the CPU, and the checkout is clean at commit abc."""
+    from redshift import registry, runner
+
+    monkeypatch.setattr(registry, "discover", lambda: dict(sorted(registry._from_paths().items())))
+    real_run = runner.run_suites
+    monkeypatch.setattr(runner, "run_suites",  # the 'cuda' run is not stored (it would be a CPU run)
+                        lambda names, device, db: real_run(names, device="cpu", db=db, write=device == "cpu"))
+    monkeypatch.setattr(runner, "git_state", lambda: ("abc", False))
+    monkeypatch.setattr("redshift.results.machine.git_state", lambda: ("abc", False))
+    return toy_env
+
+
+def test_suite_verdicts_are_compared_with_cpu_verdicts_computed_then_stored(toy_only):
+    """Each claim's 'cuda' verdict sits beside its CPU verdict: computed on the first call, read from the database
+    (the same commit's clean CPU smoke run) on the second; equal verdicts pass, toy_bad's included."""
+    first, second = doctor.suite_checks(str(toy_only)), doctor.suite_checks(str(toy_only))
+    assert {c.name for c in first} >= {"toy TOY-1 smoke", "toy_bad BAD-1 smoke"}
+    assert all(c.status == "pass" for c in first + second)
+    assert {c.note for c in first} == {"cpu verdict computed"} and {c.note for c in second} == {"cpu verdict database"}
