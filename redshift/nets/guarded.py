@@ -1,9 +1,9 @@
 """A cache-blocked population forward pass, and a float32 fast path guarded against round-off (Neural Redshift M1).
 
 Blocking: `mlp_forward` evaluates every network on a chunk of points at once, so a hidden tensor of a large
-population is far bigger than the cache and every layer streams it through memory. `blocked_forward` walks blocks
-of networks x chunks of points whose hidden tensors hold about `block_elements` entries, so each layer's matmul output
-is still in cache when the activation overwrites it. Same arithmetic, same dtype: only the summation blocking of the
+population is far bigger than the cache and every layer streams it through memory. On CPU, `blocked_forward` walks
+blocks of networks x chunks of points whose hidden tensors hold about `block_elements` entries, so each layer's matmul
+output is still in cache when the activation overwrites it (on CUDA: the whole population, chunks of points). Same arithmetic, same dtype: only the summation blocking of the
 matmuls can differ, at round-off level.
 
 Guard (spec M1, A11, pitfall "float32 artefact"): float32 round-off on a near-constant or chaotic network reads as
@@ -29,6 +29,7 @@ import torch
 from redshift.nets.mlp import MLPPopulation, _forward_chunk, _runs
 
 Precision = Literal["float64", "guarded"]
+_DEVICE_ELEMENTS = 2**28  # hidden-tensor entries per chunk on CUDA (mlp_forward's GPU setting)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def cast(pop: MLPPopulation, dtype: torch.dtype) -> MLPPopulation:
 def _sorted_forward(pop: MLPPopulation, x: torch.Tensor, block_elements: int) -> torch.Tensor:
     """Outputs (N, P) in sorted order and the population's dtype, block of networks by chunk of points."""
     n, points, width = pop.size, x.shape[0], pop.config.width
+    if x.device.type != "cpu":  # a GPU wants few large kernels: the whole population, chunks of points only
+        block_elements = max(block_elements, _DEVICE_ELEMENTS)
     per_block = max(1, min(n, block_elements // (width * min(points, 1024))))  # networks per block
     chunk = max(1, block_elements // (width * per_block))  # points per chunk
     out = torch.empty(n, points, dtype=pop.out_weight.dtype, device=x.device)
