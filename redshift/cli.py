@@ -218,7 +218,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for k in keys:
             table.add_column(k)
         for r in group:
-            table.add_row(*[_num(r.get(k), 4) if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys])
+            table.add_row(*[_num(r.get(k), 4) if isinstance(r.get(k), float) or r.get(k) is None else str(r[k])
+                            for k in keys])
         out.print(table)
     return 0
 
