@@ -14,6 +14,7 @@ one H100; --quick (CI) runs in well under a minute on two CPU cores.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable, Literal
@@ -23,6 +24,7 @@ import torch
 
 Status = Literal["pass", "fail", "info", "skip"]
 _F64_TOL = 1e-9  # float64 kernels: CPU vs CUDA (FFT and matmul reduction orders differ)
+_CPU_BENCH_N = 256  # networks per batched call in the CPU half
 _GUARD_GRID = 128  # the guarded forward runs float32 from G = 128
 _MEASURE_TOL = 1e-3  # measures through a float32 forward: CUDA vs CPU, guarded vs float64, batched vs reference
 
@@ -119,8 +121,6 @@ def _scaled(y: torch.Tensor) -> torch.Tensor:
 
 def _to(pop, device: torch.device):
     """A population's tensors on `device`."""
-    import dataclasses
-
     move = lambda ts: tuple(t.to(device) for t in ts)  # noqa: E731
     return dataclasses.replace(pop, weights=move(pop.weights), biases=move(pop.biases),
                                gate_weights=move(pop.gate_weights), gate_biases=move(pop.gate_biases),
@@ -227,6 +227,8 @@ def run(cfg: DoctorConfig = DoctorConfig(), db: str | None = None) -> dict:
     start, cuda = time.perf_counter(), torch.cuda.is_available()
     if cuda:
         torch.cuda.reset_peak_memory_stats()
+    else:  # the CPU half: populations sized for a CPU
+        cfg = dataclasses.replace(cfg, bench_n=min(cfg.bench_n, _CPU_BENCH_N))
     checks = kernel_checks(cfg, cuda)
     if cuda and cfg.suites:
         checks += suite_checks(db)
@@ -235,7 +237,7 @@ def run(cfg: DoctorConfig = DoctorConfig(), db: str | None = None) -> dict:
         peak = torch.cuda.max_memory_allocated() / 2**30
         checks.append(Check("memory", "peak GPU memory allocated", f"{peak:.2f} GiB", "", "info"))
     name = torch.cuda.get_device_name() if cuda else "no GPU found: CPU half only"
-    return {"cuda": cuda, "device": name, "quick": cfg == DoctorConfig.quick(), "seconds": time.perf_counter() - start,
+    return {"cuda": cuda, "device": name, "quick": not cfg.suites and cfg.sweep_fraction == 0, "seconds": time.perf_counter() - start,
             "checks": [asdict(c) for c in checks]}
 
 
