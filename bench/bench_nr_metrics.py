@@ -135,7 +135,10 @@ class PipelineVsReference(_Bench):
     number, repeat, timeout = 1, 2, 600
 
     def setup(self, size):
+        from threadpoolctl import threadpool_limits
+
         self._one_thread()
+        self._blas = threadpool_limits(limits=1, user_api="blas")  # numpy's least squares: one thread too
         self.pop, self.x = population(128, 64, 3, "cpu"), grid_points(size)
         self.nets = reference.sequentials(population(16, 64, 3, "cpu"))
         pipeline(population(2, 64, 3, "cpu"), self.x, size)  # cached windows and projectors
@@ -145,6 +148,10 @@ class PipelineVsReference(_Bench):
 
     def time_reference_16_networks(self, size):
         reference.pipeline(self.nets, size)
+
+    def teardown(self, size):
+        self._blas.restore_original_limits()
+        super().teardown(size)
 
     def track_ratio(self, size):
         rows = nr_pipeline_throughput((size,), n=128, threads=1, rounds=1)

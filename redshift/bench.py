@@ -10,7 +10,9 @@ is not controlled: quote ratios, not absolute times.
 """
 from __future__ import annotations
 
+import contextlib
 import statistics
+from typing import Iterator
 
 import torch
 
@@ -22,6 +24,16 @@ from redshift.nets.mlp import MLPConfig, MLPPopulation, mlp_forward, sample_mlps
 from redshift.seeding import seed_for
 from redshift.threads import torch_threads
 from redshift.timing import time_call
+
+@contextlib.contextmanager
+def same_threads(n: int | None) -> Iterator[None]:
+    """torch's intra-op threads and numpy's BLAS threads both n during a measurement (None: unchanged), so that the
+    reference's numpy least squares gets the thread count the batched code gets."""
+    from threadpoolctl import threadpool_limits
+
+    with torch_threads(n), threadpool_limits(limits=n, user_api="blas"):
+        yield
+
 
 _REFERENCE_TIMED = 16  # networks the reference-style pipeline runs per round (its time per network is per network)
 _GUARDED, _FLOAT64 = ForwardConfig("guarded"), ForwardConfig("float64")
@@ -85,9 +97,9 @@ def nr_pipeline_throughput(grid_sizes=(64, 128, 256), n: int = 512, width: int =
     Rows per grid: "batched" (all n networks in one call, guarded float32 forward), "reference" (the per-network
     reference-style pipeline on its first 16 networks; per network, so comparable), and "batched code, N = 1" (our
     batched functions on a single network: not a baseline, shown for what lockstep parsing costs without a
-    population). ratio = networks/s over the reference's. `threads`: torch CPU threads for both (restored after).
+    population). ratio = networks/s over the reference's. `threads`: torch and numpy BLAS threads for both (restored).
     """
-    with torch_threads(threads):
+    with same_threads(threads):
         rows = []
         for size in grid_sizes:
             pop, x, nets = _setup(size, n, width, depth, device)
@@ -126,7 +138,7 @@ def nr_kernel_throughput(grid_sizes=(64, 128, 256), n: int = 512, width: int = 6
 
     One timed call each (a breakdown; nr_pipeline_throughput gives the headline). The forward rows also give GFLOP/s.
     """
-    with torch_threads(threads):
+    with same_threads(threads):
         rows = []
         for size in grid_sizes:
             pop, x, nets = _setup(size, n, width, depth, device)
