@@ -187,7 +187,9 @@ def speed_checks(cfg: DoctorConfig, device: str) -> list[Check]:
     fwd = [r for r in bench.nr_kernel_throughput((cfg.bench_grids[-1],), n=cfg.bench_n, device=device)
            if r["kernel"].startswith("forward (")]
     size = 4096 if device.startswith("cuda") else 1024
-    rates = {str(dt).split(".")[-1]: bench.matmul_rate(device, dt, size) / 1e9 for dt in (torch.float32, torch.float64)}
+    with bench.same_threads(1 if device == "cpu" else None):  # the forward rows' CPU thread count
+        rates = {str(dt).split(".")[-1]: bench.matmul_rate(device, dt, size) / 1e9
+                 for dt in (torch.float32, torch.float64)}
     for r in fwd:
         peak = rates["float32" if "float32" in r["kernel"] else "float64"]
         share = f"{100 * r['forward_gflops'] / peak:.0f}% of the matmul rate"
