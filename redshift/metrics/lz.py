@@ -8,8 +8,9 @@
 
 Both phrase sets are prefix-closed, so each parse is a walk in a trie that consumes one symbol per step: from the
 current node, follow the edge labelled by the symbol; a missing edge creates a phrase. The walk runs for every
-sequence at once, one symbol position per vectorised step (a flat edge table indexed by (sequence, node, symbol)),
-so the Python loop is over positions only. Symbols are first re-labelled 0..V-1 per sequence, and the table is sized
+sequence at once, one symbol position per vectorised step (a flat edge table indexed by (node, sequence, symbol),
+five tensor operations per step, see _parse), so the Python loop is over positions only. Symbols outside 0..15 are
+first re-labelled 0..V-1 per sequence (small ones, e.g. binarised grids, index the table directly); it is sized
 by a worst-case phrase count (distinct phrases whose lengths fit in L); populations whose table would exceed
 `max_table_bytes` are parsed in consecutive chunks, each still in lockstep.
 Range: LZ78 in (0, 1] (1 for all-distinct symbols); LZW in (0, 1].
