@@ -8,6 +8,8 @@ whatever N is; that is the lockstep design, and the time per network falls as N 
 
 import torch
 
+from redshift import bench_reference as reference
+from redshift.bench import nr_pipeline_throughput, pipeline, population
 from redshift.data.grids import grid_points
 from redshift.metrics import binarize, chebyshev_order, fourier_mean_frequency, legendre_order, lz_complexity
 from redshift.nets.mlp import MLPConfig, mlp_forward, sample_mlps
@@ -117,3 +119,42 @@ class PopulationForward(_Bench):
         return 2.0 * n * size * size * (2 * 64 + 2 * 64 * 64 + 64)
 
     track_forward_flops.unit = "flop"
+
+
+class PipelineVsReference(_Bench):
+    """The whole grid pipeline (forward, C_F, C_Cheb, C_LZ78), batched vs the per-network reference style.
+
+    Batched: 128 tanh MLPs (width 64, depth 3) in one call, guarded float32 forward (redshift.bench.pipeline).
+    Reference: the first 16 of the same networks through redshift.bench_reference (an nn.Sequential each, numpy FFT,
+    Python LZ78, numpy least squares). Per network, divide by 128 and 16; track_ratio is the per-network speed ratio
+    measured in one process (redshift.bench.nr_pipeline_throughput, one round).
+    """
+
+    params = [GRIDS]
+    param_names = ["grid"]
+    number, repeat, timeout = 1, 2, 600
+
+    def setup(self, size):
+        from threadpoolctl import threadpool_limits
+
+        self._one_thread()
+        self._blas = threadpool_limits(limits=1, user_api="blas")  # numpy's least squares: one thread too
+        self.pop, self.x = population(128, 64, 3, "cpu"), grid_points(size)
+        self.nets = reference.sequentials(population(16, 64, 3, "cpu"))
+        pipeline(population(2, 64, 3, "cpu"), self.x, size)  # cached windows and projectors
+
+    def time_batched_128_networks(self, size):
+        pipeline(self.pop, self.x, size)
+
+    def time_reference_16_networks(self, size):
+        reference.pipeline(self.nets, size)
+
+    def teardown(self, size):
+        self._blas.restore_original_limits()
+        super().teardown(size)
+
+    def track_ratio(self, size):
+        rows = nr_pipeline_throughput((size,), n=128, threads=1, rounds=1)
+        return next(r["ratio"] for r in rows if r["mode"] == "batched")
+
+    track_ratio.unit = "x"

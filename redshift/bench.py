@@ -1,24 +1,45 @@
-"""Throughput of the engine's population kernels, batched against one network at a time (`redshift bench`).
+"""Throughput of the engine's population kernels (`redshift bench`), against what a researcher would write.
 
 Every public function named `*_throughput` returns plain dicts, one per measured configuration; the CLI prints them.
-Timing uses redshift.timing (CUDA events on a GPU, perf_counter on CPU, warm-up excluded, synchronized).
+The Neural Redshift rows compare the batched pipeline (guarded float32 forward, redshift.nets.guarded, then the
+batched kernels) with the per-network reference-style pipeline (redshift.bench_reference: an nn.Sequential per
+network, numpy FFT, a Python LZ78 parse, numpy least squares), on the same networks, the same grid and the same
+torch thread count, calls alternating in one process; ratio = batched networks/s over reference networks/s.
+Timing uses redshift.timing (CUDA events on a GPU, perf_counter on CPU, synchronized). The machine's other load
+is not controlled: quote ratios, not absolute times.
 """
 from __future__ import annotations
 
+import contextlib
+import statistics
+from typing import Iterator
+
 import torch
 
+from redshift import bench_reference as ref
 from redshift.data.grids import grid_points
 from redshift.metrics import binarize, chebyshev_order, fourier_mean_frequency, lz_complexity
+from redshift.nets.guarded import ForwardConfig, guarded_forward
 from redshift.nets.mlp import MLPConfig, MLPPopulation, mlp_forward, sample_mlps
 from redshift.seeding import seed_for
 from redshift.threads import torch_threads
 from redshift.timing import time_call
 
-_SINGLE_CPU = 4  # networks timed one at a time on CPU, extrapolated to n (on CUDA: 16)
-_CPU_FORWARD_GRID = 64  # largest G at which the CPU run also times the forward pass alone
+@contextlib.contextmanager
+def same_threads(n: int | None) -> Iterator[None]:
+    """torch's intra-op threads and numpy's BLAS threads both n during a measurement (None: unchanged), so that the
+    reference's numpy least squares gets the thread count the batched code gets."""
+    from threadpoolctl import threadpool_limits
+
+    with torch_threads(n), threadpool_limits(limits=n, user_api="blas"):
+        yield
 
 
-def _population(n: int, width: int, depth: int, device: str, first: int = 0) -> MLPPopulation:
+_REFERENCE_TIMED = 16  # networks the reference-style pipeline runs per round (its time per network is per network)
+_GUARDED, _FLOAT64 = ForwardConfig("guarded"), ForwardConfig("float64")
+
+
+def population(n: int, width: int, depth: int, device: str, first: int = 0) -> MLPPopulation:
     """Networks first..first+n-1 of the benchmark: tanh MLPs, paper prior, alpha = 4, seeds hashed from an identity.
 
     Draws depend only on each network's seed, so network i alone is exactly network i of the full population.
@@ -28,11 +49,15 @@ def _population(n: int, width: int, depth: int, device: str, first: int = 0) -> 
     return sample_mlps(MLPConfig(width=width), seeds, ["tanh"] * n, alpha, [depth] * n)
 
 
-def _pipeline(pop: MLPPopulation, x: torch.Tensor, size: int, max_elements: int) -> torch.Tensor:
-    """The Neural Redshift grid pipeline: forward on the G x G grid, Hann Fourier, Chebyshev, LZ78: -> (n, 3)."""
-    values = mlp_forward(pop, x, max_elements).reshape(-1, size, size)  # (n, G, G) float64
+def measures(values: torch.Tensor) -> torch.Tensor:
+    """C_F (Hann), C_Cheb and C_LZ78 of (n, G, G) grids, batched: -> (n, 3), the reference pipeline's columns."""
     return torch.stack((fourier_mean_frequency(values, "hann"), chebyshev_order(values),
                         lz_complexity(binarize(values.flatten(-2)), "lz78")), dim=-1)
+
+
+def pipeline(pop: MLPPopulation, x: torch.Tensor, size: int, cfg: ForwardConfig = _GUARDED) -> torch.Tensor:
+    """The batched Neural Redshift grid pipeline: guarded forward on the G x G grid, then measures(): -> (n, 3)."""
+    return measures(guarded_forward(pop, x, cfg)[0].reshape(-1, size, size))
 
 
 def _forward_flops(n: int, points: int, width: int, depth: int) -> float:
@@ -47,53 +72,89 @@ def matmul_rate(device: str, dtype: torch.dtype = torch.float32, size: int = 409
     return 2.0 * size**3 / sample.median
 
 
-def nr_pipeline_throughput(grid_sizes=(64, 256), n: int = 1024, width: int = 64, depth: int = 3,
-                           device: str = "cpu", threads: int | None = None) -> list[dict]:
-    """Networks per second of forward + Fourier + Chebyshev + LZ78, batched and one network at a time.
+def _alternating(calls: dict[str, tuple], rounds: int, device: str) -> dict[str, float]:
+    """Median seconds per call of each (fn, args...), the calls alternating round by round (shared load hits all)."""
+    times: dict[str, list[float]] = {k: [] for k in calls}
+    for _ in range(rounds):
+        for name, (fn, *args) in calls.items():
+            times[name].append(time_call(fn, *args, device=device, repeat=1, warmup=0)[1].median)
+    return {k: statistics.median(v) for k, v in times.items()}
 
-    The batched row times all n networks in one call; the one-at-a-time row runs the same functions on single
-    networks, timing `single_timed` of them and extrapolating to n (its networks_per_s is per network either way).
-    ratio = batched / one-at-a-time. The batched row also reports the forward pass's GFLOP/s (float64; on CPU only up
-    to G = 64, NaN above, as a second full pass is slow there); on CUDA,
-    extra rows give the measured fp32 and fp64 matmul rates to compare it with. `threads` sets torch's CPU thread
-    count for the measurement (restored after); None keeps the current setting.
+
+def _setup(size: int, n: int, width: int, depth: int, device: str):
+    """Population, grid points, the reference's nn.Sequentials (first networks) and a warm-up of every cached table."""
+    pop, x = population(n, width, depth, device), grid_points(size, device)
+    nets = ref.sequentials(population(min(n, _REFERENCE_TIMED), width, depth, device))
+    pipeline(population(2, width, depth, device), x, size)  # cached windows and projectors for this G
+    ref.pipeline(nets[:1], size)
+    return pop, x, nets
+
+
+def nr_pipeline_throughput(grid_sizes=(64, 128, 256), n: int = 512, width: int = 64, depth: int = 3,
+                           device: str = "cpu", threads: int | None = 1, rounds: int = 3) -> list[dict]:
+    """Networks per second of the whole pipeline (forward, C_F, C_Cheb, C_LZ78): batched vs reference style.
+
+    Rows per grid: "batched" (all n networks in one call, guarded float32 forward), "reference" (the per-network
+    reference-style pipeline on its first 16 networks; per network, so comparable), and "batched code, N = 1" (our
+    batched functions on a single network: not a baseline, shown for what lockstep parsing costs without a
+    population). ratio = networks/s over the reference's. `threads`: torch and numpy BLAS threads for both (restored).
     """
-    with torch_threads(threads):
-        return _pipeline_rows(grid_sizes, n, width, depth, device)
+    with same_threads(threads):
+        rows = []
+        for size in grid_sizes:
+            pop, x, nets = _setup(size, n, width, depth, device)
+            one = population(1, width, depth, device)
+            t = _alternating({"batched": (pipeline, pop, x, size), "reference": (ref.pipeline, nets, size)},
+                             rounds, device)
+            t["batched code, N = 1"] = time_call(pipeline, one, x, size, device=device, repeat=1, warmup=0)[1].median
+            per_s = {"batched": n / t["batched"], "reference": len(nets) / t["reference"],
+                     "batched code, N = 1": 1 / t["batched code, N = 1"]}
+            timed = {"batched": n, "reference": len(nets), "batched code, N = 1": 1}
+            for mode, rate in per_s.items():
+                rows.append({"grid": size, "mode": mode, "networks": timed[mode], "networks_per_s": rate,
+                             "ms_per_network": 1e3 / rate, "ratio": rate / per_s["reference"], "threads": torch.get_num_threads(), "device": device})
+        return rows
 
 
-def _pipeline_rows(grid_sizes, n: int, width: int, depth: int, device: str) -> list[dict]:
-    """The measurements behind nr_pipeline_throughput."""
-    cuda = torch.device(device).type == "cuda"
-    max_elements = 2**28 if cuda else 2**24
-    pop = _population(n, width, depth, device)
-    rows = []
-    for size in grid_sizes:
-        x = grid_points(size, device)  # (G*G, 2) float64
-        single = min(n, 16 if cuda else _SINGLE_CPU)
-        nets = [_population(1, width, depth, device, first=i) for i in range(single)]
-        _pipeline(nets[0], x, size, max_elements)  # warm-up: the kernels' cached projectors for this G
-        _, batched = time_call(_pipeline, pop, x, size, max_elements, device=device, repeat=3 if cuda else 1,
-                               warmup=1 if cuda else 0)
-        flops = float("nan")
-        if cuda or size <= _CPU_FORWARD_GRID:  # a second full forward pass is too slow on CPU at large G
-            _, fwd = time_call(mlp_forward, pop, x, max_elements, device=device, repeat=3 if cuda else 1,
-                               warmup=1 if cuda else 0)
-            flops = _forward_flops(n, size * size, width, depth) / fwd.median
-        _, alone = time_call(lambda: [_pipeline(p, x, size, max_elements) for p in nets], device=device, repeat=1,
-                             warmup=1 if cuda else 0)
-        per_batched, per_single = n / batched.median, single / alone.median
-        common = {"grid": size, "n": n, "width": width, "depth": depth, "device": device,
-                  "threads": torch.get_num_threads()}
-        rows.append({**common, "mode": "batched", "networks_per_s": per_batched, "seconds": batched.median,
-                     "forward_gflops": flops / 1e9,
-                     "ratio": per_batched / per_single})
-        rows.append({**common, "mode": "one_at_a_time", "networks_per_s": per_single,
-                     "seconds": alone.median * n / single, "single_timed": single, "extrapolated": single < n})
-    if cuda:
-        rows.append({"device": device, "mode": "matmul_fp32", "gflops": matmul_rate(device) / 1e9})
-        rows.append({"device": device, "mode": "matmul_fp64", "gflops": matmul_rate(device, torch.float64) / 1e9})
-    return rows
+def _kernel_calls(pop: MLPPopulation, x: torch.Tensor, nets: list, size: int) -> dict[str, tuple]:
+    """Batched and reference calls of each kernel on the same inputs: name -> ((fn, args...), (fn, args...))."""
+    values = guarded_forward(pop, x)[0].reshape(-1, size, size)
+    points = ref.grid(size, x.device)
+    ys = [ref.forward(m, points, size) for m in nets]
+    each = lambda f: (lambda: [f(y) for y in ys],)  # noqa: E731
+    return {"forward (guarded float32)": ((guarded_forward, pop, x),
+                                          (lambda: [ref.forward(m, points, size) for m in nets],)),
+            "forward (float64)": ((guarded_forward, pop, x, _FLOAT64), None),
+            "forward (float64, unblocked mlp_forward)": ((mlp_forward, pop, x), None),
+            "fourier (Hann, M3)": ((fourier_mean_frequency, values, "hann"), each(ref.fourier_mean_frequency)),
+            "chebyshev (M4)": ((chebyshev_order, values), each(ref.chebyshev_order)),
+            "binarize + lz78 (M5, M7)": ((lambda: lz_complexity(binarize(values.flatten(-2)), "lz78"),),
+                                         each(ref.lz78))}
+
+
+def nr_kernel_throughput(grid_sizes=(64, 128, 256), n: int = 512, width: int = 64, depth: int = 3,
+                         device: str = "cpu", threads: int | None = 1) -> list[dict]:
+    """Milliseconds per network of each pipeline kernel, batched vs reference style, same inputs and threads.
+
+    One timed call each (a breakdown; nr_pipeline_throughput gives the headline). The forward rows also give GFLOP/s.
+    """
+    with same_threads(threads):
+        rows = []
+        for size in grid_sizes:
+            pop, x, nets = _setup(size, n, width, depth, device)
+            for kernel, (batched, reference) in _kernel_calls(pop, x, nets, size).items():
+                b = time_call(*batched, device=device, repeat=1, warmup=0)[1].median / n
+                r = time_call(*reference, device=device, repeat=1, warmup=0)[1].median / len(nets) \
+                    if reference else None
+                flops = _forward_flops(1, size * size, width, depth) / b / 1e9 if kernel.startswith("forward") else None
+                rows.append({"grid": size, "kernel": kernel, "batched_ms": 1e3 * b,
+                             "reference_ms": None if r is None else 1e3 * r, "ratio": None if r is None else r / b,
+                             "forward_gflops": flops, "threads": torch.get_num_threads(), "device": device})
+        if torch.device(device).type == "cuda":
+            for dtype in (torch.float32, torch.float64):
+                rows.append({"kernel": f"matmul 4096 {dtype}", "forward_gflops": matmul_rate(device, dtype) / 1e9,
+                             "device": device})
+        return rows
 
 
 def gc_throughput(widths=(8, 64), n: int = 8, batch: int = 8192, device: str = "cpu",

@@ -296,7 +296,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
             kwargs = {"device": device}
             params = inspect.signature(fn).parameters
             if args.quick and "n" in params and "grid_sizes" in params:
-                kwargs |= {"n": 128, "grid_sizes": (64,)}
+                kwargs |= {"n": 128, "grid_sizes": (64,)} | ({"rounds": 1} if "rounds" in params else {})
+            if args.threads is not None and "threads" in params:
+                kwargs["threads"] = args.threads
             if args.quick and "batch" in params:
                 kwargs["batch"] = 1024
             err.print(f"measuring {name} on {device} ...")
@@ -311,9 +313,37 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for k in keys:
             table.add_column(k)
         for r in group:
-            table.add_row(*[_num(r.get(k), 4) if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys])
+            table.add_row(*[_num(r.get(k), 4) if isinstance(r.get(k), float) or r.get(k) is None else str(r[k])
+                            for k in keys])
         out.print(table)
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from redshift import doctor
+
+    cfg = doctor.DoctorConfig.quick() if args.quick else doctor.DoctorConfig()
+    report = doctor.run(cfg, db=args.db)
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(report, fh, indent=2)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        table = RichTable(title=f"redshift doctor ({report['device']}, {report['seconds']:.0f} s)")
+        for col in ("section", "check", "value", "expected", "status", "note"):
+            table.add_column(col)
+        style = {"pass": "green", "fail": "red", "skip": "yellow", "info": "default"}
+        for c in report["checks"]:
+            table.add_row(c["section"], c["name"], c["value"], c["expected"], f"[{style[c['status']]}]{c['status']}[/]",
+                          c["note"])
+        out.print(table)
+    bad = doctor.failed(report)
+    if not report["cuda"]:
+        err.print("redshift doctor: no GPU found; ran the CPU half only (CUDA checks skipped)")
+    if bad:
+        err.print(f"redshift doctor: {len(bad)} check(s) failed: {', '.join(bad)}")
+    return 1 if bad else 0
 
 
 def _common(p: argparse.ArgumentParser, device: bool = True) -> None:
@@ -362,14 +392,21 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--db")
     exp.set_defaults(fn=cmd_export)
     add_merge_parser(sub)
-    bench = sub.add_parser("bench", help="throughput of the kernels: batched vs one network at a time")
+    bench = sub.add_parser("bench", help="throughput of the kernels: batched vs the per-network reference style")
     bench.add_argument("--quick", action="store_true", help="smaller sizes")
+    bench.add_argument("--threads", type=int, help="torch CPU threads for every measurement (default: each one's own)")
     _common(bench)
     bench.set_defaults(fn=cmd_bench)
     lock = sub.add_parser("lock", help="check claim definitions against suites/claims.lock.json (or --update it)")
     lock.add_argument("--update", action="store_true",
                       help="record the current definitions (a changed one needs a changelog line naming it)")
     lock.set_defaults(fn=cmd_lock)
+    doc = sub.add_parser("doctor", help="GPU acceptance: kernels CPU vs CUDA, suite verdicts, speed, memory")
+    doc.add_argument("--quick", action="store_true", help="short CPU-sized mode (CI); no suite runs")
+    doc.add_argument("--out", help="write the report as JSON to this file")
+    doc.add_argument("--db", help="results database for the suites' CPU and CUDA smoke runs")
+    doc.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    doc.set_defaults(fn=cmd_doctor)
     _add_report_commands(sub)
     return parser
 

@@ -22,6 +22,8 @@ from typing import Literal
 
 import torch
 
+from redshift.metrics.blocks import by_blocks
+
 Window = Literal["hann", "none"]
 _DEGENERATE_REL_STD = 1e-10  # spec M1 guard
 _EMPTY_QUADRANT = 1e-9  # spec M2 guard
@@ -32,11 +34,22 @@ def k_max(size: int) -> int:
     return round(math.sqrt(2.0) * (size // 2))
 
 
+def _std_mean(v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(population std, mean, v - mean) over the last two axes of float64 v: (...), (...), (..., G, G)."""
+    mean = v.mean(dim=(-2, -1), keepdim=True)  # (..., 1, 1)
+    centred = v - mean
+    std = torch.linalg.vector_norm(centred, dim=(-2, -1)) / (v.shape[-1] * v.shape[-2]) ** 0.5
+    return std, mean[..., 0, 0], centred
+
+
+def _is_degenerate(std: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
+    """The spec M1 guard from a sample's std and mean."""
+    return std <= _DEGENERATE_REL_STD * (mean.abs() + 1.0)
+
+
 def degenerate(values: torch.Tensor) -> torch.Tensor:
     """True where a (..., G, G) sample is numerically constant: std <= 1e-10 * (|mean| + 1) (spec M1). -> (...)."""
-    v = values.to(torch.float64)
-    std = v.std(dim=(-2, -1), correction=0)  # (...)
-    return std <= _DEGENERATE_REL_STD * (v.mean(dim=(-2, -1)).abs() + 1.0)
+    return by_blocks(lambda v: _is_degenerate(*_std_mean(v.to(torch.float64))[:2]), values)
 
 
 @functools.lru_cache(maxsize=64)
@@ -60,13 +73,16 @@ def _radial_weights(size: int, window: Window, device: str) -> tuple[torch.Tenso
     return (radius * mult).to(device), mult.to(device), nondc.to(device)
 
 
-def _spectrum(values: torch.Tensor, window: Window) -> torch.Tensor:
-    """|rfft2| of the (optionally mean-removed, Hann-windowed) samples: (..., G, G) -> (..., G, G//2+1)."""
-    size = values.shape[-1]
-    if window == "hann":
-        w = torch.hann_window(size, periodic=False, dtype=torch.float64, device=values.device)  # (G,), spec M3
-        values = (values - values.mean(dim=(-2, -1), keepdim=True)) * (w[:, None] * w[None, :])  # (..., G, G)
-    return torch.fft.rfft2(values).abs()  # (..., G, G//2+1)
+@functools.lru_cache(maxsize=64)
+def _hann2(size: int, device: str) -> torch.Tensor:
+    """The symmetric Hann window w w^T (spec M3 step 1): (G, G) float64."""
+    w = torch.hann_window(size, periodic=False, dtype=torch.float64)  # (G,)
+    return (w[:, None] * w[None, :]).to(device)
+
+
+def _amplitude(z: torch.Tensor) -> torch.Tensor:
+    """|rfft2(z)| flattened over the half-plane: (..., G, G) -> (..., G * (G//2+1))."""
+    return torch.linalg.vector_norm(torch.view_as_real(torch.fft.rfft2(z)), dim=-1).flatten(-2)
 
 
 def fourier_mean_frequency(values: torch.Tensor, window: Window = "hann") -> torch.Tensor:
@@ -78,13 +94,18 @@ def fourier_mean_frequency(values: torch.Tensor, window: Window = "hann") -> tor
         raise ValueError(f"window must be 'hann' or 'none', got {window!r}")
     if values.ndim < 2 or values.shape[-1] != values.shape[-2]:
         raise ValueError(f"expected (..., G, G) values, got shape {tuple(values.shape)}")
-    size = values.shape[-1]
-    v = values.to(torch.float64)
+    return by_blocks(lambda v: _mean_frequency(v.to(torch.float64), window), values)
+
+
+def _mean_frequency(v: torch.Tensor, window: Window) -> torch.Tensor:
+    """fourier_mean_frequency of float64 samples (..., G, G), validated."""
+    size = v.shape[-1]
     weighted_r, mult, nondc = _radial_weights(size, window, str(v.device))
-    amp = _spectrum(v, window)  # (..., G, G//2+1)
-    kept = (amp * mult).sum(dim=(-2, -1))  # (...), sum_k c[k]
-    mean_r = (amp * weighted_r).sum(dim=(-2, -1)) / kept  # (...), sum_k k p[k]
-    out = mean_r / k_max(size)
+    std, mean, centred = _std_mean(v)
+    z = centred.mul_(_hann2(size, str(v.device))) if window == "hann" else v  # spec M3 step 1 / M2: raw
+    amp = _amplitude(z)  # (..., G * (G//2+1))
+    kept = (amp * mult.flatten()).sum(dim=-1)  # sum_k c[k]
+    out = (amp * weighted_r.flatten()).sum(dim=-1) / kept / k_max(size)  # sum_k k p[k] / K_max
     if window == "none":  # spec M2 guard: an (almost) empty quadrant is undefined, not a round-off ratio
-        out = torch.where(kept < _EMPTY_QUADRANT * (amp * nondc).sum(dim=(-2, -1)), torch.nan, out)
-    return torch.where(degenerate(v), 0.0, out)
+        out = torch.where(kept < _EMPTY_QUADRANT * (amp * nondc.flatten()).sum(dim=-1), torch.nan, out)
+    return torch.where(_is_degenerate(std, mean), 0.0, out)

@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from redshift.metrics.blocks import by_blocks
 from redshift.metrics.fourier import degenerate
 
 Basis = Literal["chebyshev", "legendre"]
@@ -38,7 +39,11 @@ def _order(values: torch.Tensor, degree: int, basis: Basis) -> torch.Tensor:
         raise ValueError(f"expected (..., G, G) values, got shape {tuple(values.shape)}")
     if degree < 1:
         raise ValueError(f"degree must be at least 1, got {degree}")
-    v = values.to(torch.float64)
+    return by_blocks(lambda v: _fit_order(v.to(torch.float64), degree, basis), values)
+
+
+def _fit_order(v: torch.Tensor, degree: int, basis: Basis) -> torch.Tensor:
+    """_order of float64 samples (..., G, G), validated."""
     pinv, order = _projector(v.shape[-1], degree, basis, str(v.device))
     coef = (pinv @ v @ pinv.T).abs()  # (..., D+1, D+1), |Cc| = |P Y P^T|
     weight = coef.sum(dim=(-2, -1)) - coef[..., 0, 0]  # (...), sum over (i, j) != (0, 0)

@@ -34,7 +34,8 @@ import torch
 
 from redshift import Case, Context, Experiment, Record, grid
 from redshift.data.grids import grid_points
-from redshift.nets.mlp import MLPConfig, mlp_forward, sample_mlps, sample_unbiased, unbiased_forward
+from redshift.nets.guarded import ForwardConfig, Precision, guarded_forward
+from redshift.nets.mlp import MLPConfig, sample_mlps, sample_unbiased, unbiased_forward
 
 from suites.neural_redshift import figures as nr_figures
 from suites.neural_redshift import random_claims as rc
@@ -48,8 +49,9 @@ class GridConfig:
     grid_size: int
     width: int = 64
     measures: tuple[Measure, ...] = ("fourier", "fourier_raw", "cheb", "leg", "lz")
-    max_elements: int = 2**24  # largest hidden activation tensor per point chunk
+    max_elements: int = 2**24  # largest hidden activation tensor per point chunk (unbiased model)
     threads: int | None = None  # CPU threads while measuring (None: leave torch's setting)
+    precision: Precision = "float64"  # MLP forward: float64 (spec M1), or the guarded float32 path (nets.guarded)
 
 
 ALL_ACTS = ["relu", "gelu", "swish", "selu", "tanh", "gaussian", "sine"]  # spec M10
@@ -138,7 +140,7 @@ def _evaluate(items: Sequence[tuple[Case, int]], ctx: Context) -> torch.Tensor:
         else:
             beta = torch.tensor([float(c.get("beta", 1.0)) for c in cases], dtype=torch.float64, device=dev)
             pop = sample_mlps(key, seeds, [c["act"] for c in cases], alpha, [int(c["depth"]) for c in cases], beta)
-            values = mlp_forward(pop, x, cfg.max_elements)  # (n, G*G)
+            values = guarded_forward(pop, x, ForwardConfig(cfg.precision))[0]  # (n, G*G), cache-blocked
         out[torch.tensor(idx, device=dev)] = values
         ctx.progress(len(idx))
     return out.reshape(len(items), size, size)

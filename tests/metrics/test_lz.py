@@ -85,6 +85,17 @@ def test_lockstep_matches_reference(variant, alphabet):
     np.testing.assert_allclose(lz_complexity(seqs, variant).numpy(), want, atol=1e-12, rtol=0)
 
 
+@pytest.mark.parametrize("variant", ["lz78", "lzw"])
+def test_small_symbols_match_reference_when_some_are_absent(variant):
+    """Symbols 0..3 index the table directly; rows lacking a symbol, or holding only one, still match the reference."""
+    seqs = torch.randint(0, 4, (40, 257), generator=torch.Generator().manual_seed(3))
+    seqs[:10] = seqs[:10] % 2 * 3  # only 0 and 3
+    seqs[10:12] = 2  # constant
+    ref = _lz78 if variant == "lz78" else _lzw
+    want = np.array([ref(row) for row in seqs.tolist()]) / 257
+    np.testing.assert_allclose(lz_complexity(seqs, variant).numpy(), want, atol=1e-12, rtol=0)
+
+
 def test_memory_chunks_do_not_change_results():
     """Parsing in many small memory chunks gives the same values as one lockstep parse."""
     seqs = torch.randint(0, 3, (50, 300), generator=torch.Generator().manual_seed(1))
