@@ -17,7 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from redshift.results.db import DatabaseError
-from redshift.runner import BadInput, Reporter
+from redshift.errors import BadInput
+from redshift.suite import Reporter
 
 out = Console(highlight=False, soft_wrap=False, width=160)
 err = Console(stderr=True, highlight=False)

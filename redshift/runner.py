@@ -22,12 +22,9 @@ from redshift.registry import UnknownSuite, select
 from redshift.results.db import Database, RunInfo
 from redshift.results.machine import git_state, machine_info, versions
 from redshift.seeding import determinism_flags, seed_for
-from redshift.suite import BUDGETS, Context, ContextHooks, Experiment, Record, Suite
+from redshift.errors import BadInput
+from redshift.suite import BUDGETS, Context, ContextHooks, Experiment, Record, Reporter, Suite
 from redshift.table import Table
-
-
-class BadInput(ValueError):
-    """Bad user input: the message is one line that says what to do."""
 
 
 def resolve_device(device: str) -> torch.device:
@@ -57,16 +54,6 @@ def select_claims(suites: Sequence[Suite], claim_ids: Sequence[str] | None) -> d
     if unknown:
         raise BadInput(f"unknown claim {unknown[0]!r}; `redshift list` shows the claims")
     return {name: [c for c in cl if c.id in wanted] for name, cl in chosen.items() if any(c.id in wanted for c in cl)}
-
-
-class Reporter(ContextHooks):
-    """Progress and log output of a session (the CLI shows a progress bar; the default is silent)."""
-
-    def start(self, suite: str, experiment: str, n_cases: int, replicates: int) -> None:
-        pass
-
-    def finish(self, suite: str, experiment: str, seconds: float) -> None:
-        pass
 
 
 class _Hooks(ContextHooks):

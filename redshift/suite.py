@@ -9,12 +9,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence
 
-import numpy as np
-import torch
-
-from redshift.seeding import seed_for, torch_generator
+if TYPE_CHECKING:  # torch and numpy load on first use, so that `redshift list --help` starts fast
+    import numpy as np
+    import torch
 
 Budget = Literal["smoke", "standard", "paper"]
 BUDGETS: tuple[Budget, ...] = ("smoke", "standard", "paper")
@@ -179,12 +178,18 @@ class Context:
 
     def seed(self, case: Case, replicate: int) -> int:
         """The seed of (suite, case, replicate), by hashing."""
+        from redshift.seeding import seed_for
+
         return seed_for(self.suite, case.name, replicate)
 
     def generator(self, case: Case, replicate: int) -> torch.Generator:
+        from redshift.seeding import torch_generator
+
         return torch_generator(self.seed(case, replicate), self.device)
 
     def rng(self, case: Case, replicate: int) -> np.random.Generator:
+        import numpy as np
+
         return np.random.default_rng(self.seed(case, replicate))
 
     def set_total(self, total: int) -> None:
@@ -217,4 +222,14 @@ class ContextHooks:
         pass
 
     def timing(self, experiment: str, sample: Any) -> None:
+        pass
+
+
+class Reporter(ContextHooks):
+    """Progress and log output of a session (the CLI shows a progress bar; the default is silent)."""
+
+    def start(self, suite: str, experiment: str, n_cases: int, replicates: int) -> None:
+        pass
+
+    def finish(self, suite: str, experiment: str, seconds: float) -> None:
         pass

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from redshift.report import runs
 from redshift.results import Database
-from redshift.runner import BadInput
+from redshift.errors import BadInput
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The across-versions subcommands of ``redshift``: compare, history, cite, report.
 
 ``register(sub)`` adds them to the CLI's subparsers; each handler returns an exit code (compare:
-1 when its ``--fail-on`` gate trips) and raises ``redshift.runner.BadInput`` on bad input.
+1 when its ``--fail-on`` gate trips) and raises ``redshift.errors.BadInput`` on bad input.
 Output goes through the CLI's consoles (``redshift.cli.out`` / ``err``).
 """
 from __future__ import annotations
@@ -11,7 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from redshift.runner import BadInput
+from redshift.errors import BadInput
+
+GATES = ("regression", "flip", "any-change")  # redshift.report.compare.GATES, without importing pandas
 
 
 def _consoles():
@@ -107,8 +109,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _compare_parser(sub: Any) -> argparse.ArgumentParser:
-    from redshift.report.compare import GATES
-
     p = sub.add_parser("compare", help="two runs or commits: verdict flips, metric and timing changes")
     p.add_argument("a", help="run id, commit (sha prefix or git ref) or 'latest': the baseline")
     p.add_argument("b", help="run id, commit or 'latest': the candidate")

@@ -27,7 +27,7 @@ from scipy import stats as sps
 from redshift.report import gitgraph, runs
 from redshift.report.terminal import num
 from redshift.results import Database
-from redshift.runner import BadInput
+from redshift.errors import BadInput
 from redshift.suite import Case
 
 _VERDICTS = ("SELECT v.run_id, v.suite, v.status AS verdict, v.effect AS value, v.ci_low, v.ci_high, v.n, "

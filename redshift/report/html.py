@@ -23,7 +23,7 @@ from redshift.report import runs
 from redshift.report.plots import verdict_plot
 from redshift.report.terminal import num
 from redshift.results import Database
-from redshift.runner import BadInput
+from redshift.errors import BadInput
 
 IMAGE = (".png", ".svg", ".jpg", ".jpeg", ".gif")
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#212121}

@@ -15,7 +15,7 @@ import pandas as pd
 
 from redshift.report import gitgraph
 from redshift.results import Database
-from redshift.runner import BadInput
+from redshift.errors import BadInput
 
 
 @dataclass(frozen=True)

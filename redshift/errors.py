@@ -1,0 +1,6 @@
+"""The exception of bad user input, importable without torch, numpy or pandas."""
+from __future__ import annotations
+
+
+class BadInput(ValueError):
+    """Bad user input: the message is one line that says what to do."""
