@@ -6,8 +6,8 @@ HEAVY = ("torch", "pandas", "scipy", "matplotlib")
 
 
 def _imported_after(code: str) -> list[str]:
-    probe = f"{code}; import sys; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
-    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    probe = f"{code}; import sys; print('\\nloaded:', *(m for m in {HEAVY!r} if m in sys.modules))"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.splitlines()[-1].split()[1:]
 
 
 def test_import_cli_does_not_import_torch_or_pandas():
