@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import sys
 from typing import Any, Sequence
 
@@ -153,14 +154,31 @@ def cmd_show(args: argparse.Namespace) -> int:
         rows = [dict(r) for r in db.query("SELECT claim, statement, status, predicted, effect, ci_low, ci_high, "
                                           "p_value, n, seconds, p_adjusted, suite, ? AS budget, decisive_at "
                                           "FROM verdicts WHERE run_id = ? ORDER BY id", (run["budget"], run_id))]
+        kept = db.query("SELECT suite, experiment, COUNT(*) AS rows, COUNT(DISTINCT case_name) AS cases, "
+                        "COUNT(DISTINCT replicate) AS replicates FROM measurements WHERE run_id = ? "
+                        "GROUP BY suite, experiment ORDER BY MIN(id)", (run_id,))
     if args.json:
         print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows}, indent=2, default=str))
         return 0
     title = f"run {run_id}: commit {(run['commit_sha'] or '?')[:10]}{'+dirty' if run['dirty'] else ''}, " \
             f"{run['budget']}, {run['device']}, {run['status']}"
-    out.print(verdict_table(rows, title))
+    if rows:
+        out.print(verdict_table(rows, title))
+    else:
+        out.print(title)
+    if run["status"] != "complete":
+        out.print(_kept_line(run_id, kept))
     _summary(rows)
     return 0
+
+
+def _kept_line(run_id: int, kept: Sequence[Any]) -> str:
+    """What an incomplete run stored: measurements per experiment (cases x replicates)."""
+    if not kept:
+        return f"run {run_id} is incomplete and kept no measurements"
+    parts = [f"{k['suite']}/{k['experiment']}: {k['rows']} values of {k['cases']} case{'s' if k['cases'] != 1 else ''}"
+             f", {k['replicates']} replicate{'s' if k['replicates'] != 1 else ''}" for k in kept]
+    return f"run {run_id} is incomplete; it kept " + "; ".join(parts)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -278,16 +296,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BadInput, DatabaseError) as exc:
         sys.stderr.write(f"redshift: error: {' '.join(str(exc).split())}\n")
         return 2
-    except KeyboardInterrupt:
-        err.print("redshift: interrupted; the run is kept, marked incomplete")
+    except sqlite3.DatabaseError as exc:  # e.g. a damaged page found while reading
+        said = "; ".join(getattr(exc, "__notes__", [])) or "nothing was written"
+        sys.stderr.write(f"redshift: error: the results database failed ({exc}); {said}\n")
+        return 2
+    except KeyboardInterrupt as exc:
+        err.print("redshift: interrupted" + "".join(f"; {n}" for n in getattr(exc, "__notes__", [])))
         return 130
     except Exception as exc:  # a crash is not a refutation: exit 3, with the traceback's last frames
         import traceback
 
-        tail = "".join(traceback.format_exception(exc)[-6:])
-        sys.stderr.write(f"{tail}redshift: crashed: {type(exc).__name__}: {exc} (the run is kept, marked incomplete)\n")
+        notes = getattr(exc, "__notes__", [])
+        tail = "".join(traceback.format_tb(exc.__traceback__)[-3:])
+        sys.stderr.write(f"{tail}redshift: crashed: {type(exc).__name__}: {exc}"
+                         + "".join(f" ({n})" for n in notes) + "\n")
         return 3
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -50,7 +50,7 @@ def _check_options(config: pytest.Config) -> None:
         raise pytest.UsageError("--redshift-replicates must be a positive integer")
     try:
         resolve_device(config.getoption("redshift_device"))
-        _inspect(resolve_path(config.getoption("redshift_db")))
+        _inspect(resolve_path(config.getoption("redshift_db")), check=True)
     except (BadInput, DatabaseError) as exc:
         raise pytest.UsageError(str(exc)) from None
 

@@ -215,8 +215,13 @@ def run_suites(names: Sequence[str] | None = None, *, claims: Sequence[str] | No
     session = Session(budget=check_budget(budget), device=device, db_path=db, replicates=replicates,
                       reporter=reporter or Reporter(), write=write, out_dir=out_dir)
     session.start(suites)
-    for suite in suites:
-        if suite.name in chosen:
-            session.evaluate(suite, chosen[suite.name])
+    try:
+        for suite in suites:
+            if suite.name in chosen:
+                session.evaluate(suite, chosen[suite.name])
+    except BaseException as exc:  # the CLI says what was kept, and only when a run was stored
+        if session.run_id is not None and hasattr(exc, "add_note"):
+            exc.add_note(f"run {session.run_id} in {session.db.path} is kept, marked incomplete")
+        raise
     session.finish("complete")
     return session.verdicts
