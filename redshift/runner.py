@@ -165,7 +165,7 @@ class Session:
         if self.db is not None:
             params = json.dumps(rec.case.params, sort_keys=True)
             rows = [(suite.name, exp.name, rec.case.name, params, rec.replicate, m, _sql_num(v),
-                     exp.metrics[m].unit, exp.metrics[m].direction, exp.metrics[m].margin)
+                     exp.metrics[m].unit, exp.metrics[m].direction, exp.metrics[m].margin, exp.metrics[m].kind)
                     for m, v in rec.values.items()]
             self.db.write_replicate(self.run_id, rows)
         return rec

@@ -83,14 +83,28 @@ def grid(experiment: str, **axes: Sequence[Scalar] | Scalar) -> tuple[Case, ...]
     return tuple(Case(experiment, dict(zip(names, combo))) for combo in itertools.product(*values))
 
 
+Kind = Literal["science", "timing"]
+KINDS: tuple[Kind, ...] = ("science", "timing")
+
+
 @dataclass(frozen=True)
 class Metric:
-    """What one measured number means: unit, which way is better, and the 'unchanged' margin."""
+    """What one measured number means: unit, which way is better, the 'unchanged' margin, and its kind.
+
+    ``kind="timing"`` marks wall-clock quantities (seconds, throughput per second): they depend on the
+    machine and its load, not on the science, so ``redshift compare`` tests them as timings (log scale,
+    relative noise margin) and its science gates (regression, any-change) never trip on them.
+    """
 
     unit: str = ""
     direction: Direction = "none"
     margin: float = 0.0
     doc: str = ""
+    kind: Kind = "science"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"metric kind {self.kind!r}: choose one of {', '.join(KINDS)}")
 
 
 @dataclass(frozen=True)

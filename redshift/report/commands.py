@@ -13,7 +13,7 @@ from typing import Any
 
 from redshift.errors import BadInput
 
-GATES = ("regression", "flip", "any-change")  # redshift.report.compare.GATES, without importing pandas
+GATES = ("regression", "flip", "any-change", "timing")  # redshift.report.compare.GATES, without importing pandas
 
 
 def _consoles():

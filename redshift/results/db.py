@@ -189,10 +189,10 @@ class Database:
 
     def write_replicate(self, run_id: int, rows: Iterable[tuple]) -> None:
         """One replicate's measurements in one transaction: (suite, experiment, case, params, rep, metric,
-        value, unit, direction, margin) tuples."""
+        value, unit, direction, margin, kind) tuples."""
         self._tx("INSERT INTO measurements (run_id, suite, experiment, case_name, params, replicate, metric, value,"
-                 " unit, direction, margin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 [(run_id, *r) for r in rows])
+                 " unit, direction, margin, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 [(run_id, *r, *(None,) * (11 - len(r))) for r in rows])  # kind: None when not given
 
     def write_verdicts(self, run_id: int, suite: str, suite_version: str, verdicts: Iterable[Any]) -> None:
         self._tx("INSERT INTO verdicts (run_id, suite, suite_version, claim, statement, status, predicted, effect,"

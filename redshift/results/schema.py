@@ -2,7 +2,8 @@
 
 Version 1 was the first layout (runs, measurements, verdicts). Version 2 adds run provenance
 (dirty flag, machine, library versions, suite versions, determinism flags), units/directions and
-parameters on measurements, Holm p and rule on verdicts, and the kernel timings table.
+parameters on measurements, Holm p and rule on verdicts, and the kernel timings table. Version 4
+adds the metric kind on measurements ("science" or "timing"; NULL in older rows reads as science).
 Migrations only add; results are never rewritten.
 """
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 
 APP = "redshift"
-SCHEMA_VERSION = 2
 
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,7 +61,11 @@ CREATE TABLE timings (
 CREATE INDEX measurements_run ON measurements(run_id);
 CREATE INDEX verdicts_run ON verdicts(run_id);
 """,
+    4: """
+ALTER TABLE measurements ADD COLUMN kind TEXT;
+""",
 }
+SCHEMA_VERSION = max(MIGRATIONS)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

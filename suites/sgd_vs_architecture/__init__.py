@@ -90,8 +90,8 @@ CONFIG = {
 REPLICATES = {"smoke": 10, "standard": 12, "paper": 10}
 
 
-def _m(unit: str, direction: str, doc: str, margin: float = 0.0) -> Metric:
-    return Metric(unit=unit, direction=direction, margin=margin, doc=doc)
+def _m(unit: str, direction: str, doc: str, margin: float = 0.0, kind: str = "science") -> Metric:
+    return Metric(unit=unit, direction=direction, margin=margin, doc=doc, kind=kind)
 
 
 METRICS = {
@@ -103,8 +103,8 @@ METRICS = {
     "gc_accepted": _m("networks", "none", "accepted G&C networks K (D4)"),
     "gc_draws": _m("networks", "lower", "G&C draws T, inherited ones included (D5)"),
     "gc_ties": _m("samples", "none", "exact logit ties on the training set among the draws (errors)"),
-    "gc_draws_per_s": _m("1/s", "higher", "G&C throughput: new draws per second, all sets together"),
-    "gc_accepted_per_s": _m("1/s", "higher", "G&C accepted networks per second, all sets together"),
+    "gc_draws_per_s": _m("1/s", "higher", "G&C throughput: new draws per second, all sets together", kind="timing"),
+    "gc_accepted_per_s": _m("1/s", "higher", "G&C accepted networks per second, all sets together", kind="timing"),
     "gc_wn_loss": _m("nats", "none", "G&C weight-normalised training loss (D9), exploratory"),
     "gc_lip_loss": _m("nats", "none", "G&C Lipschitz-normalised training loss (D9), exploratory"),
     "sgd_wn_loss": _m("nats", "none", "SGD weight-normalised training loss (D9), exploratory"),
