@@ -17,14 +17,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from redshift import views
+
 from redshift.results.db import DatabaseError
 from redshift.errors import BadInput
 from redshift.suite import Reporter
 
-out = Console(highlight=False, soft_wrap=False, width=160)
+out = Console(highlight=False, soft_wrap=False)  # as wide as the terminal ($COLUMNS; 80 when piped)
 err = Console(stderr=True, highlight=False)
 
-STATUS_STYLE = {"supported": "green", "refuted": "red", "inconclusive": "yellow"}
 
 
 class ProgressReporter(Reporter):
@@ -64,20 +65,9 @@ class ProgressReporter(Reporter):
 
 
 def _num(x: Any, digits: int = 3) -> str:
-    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}g}"
+    from redshift.views import num
 
-
-def verdict_table(rows: Sequence[dict], title: str) -> RichTable:
-    table = RichTable(title=title, show_lines=False)
-    for col, kw in [("claim", {}), ("statement", {"max_width": 60}), ("verdict", {}), ("predicted", {}),
-                    ("effect", {"justify": "right"}), ("95% CI", {"justify": "right"}),
-                    ("n", {"justify": "right"}), ("time", {"justify": "right"})]:
-        table.add_column(col, **kw)
-    for r in rows:
-        style = STATUS_STYLE.get(r["status"], "")
-        table.add_row(r["claim"], r["statement"], f"[{style}]{r['status']}[/]", r["predicted"], _num(r["effect"]),
-                      f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]", str(r["n"]), f"{_num(r['seconds'], 2)}s")
-    return table
+    return num(x, digits)
 
 
 def _failing(rows: Sequence[dict]) -> list[str]:
@@ -107,7 +97,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"verdicts": rows}, indent=2))
     else:
-        out.print(verdict_table(rows, f"redshift verdicts ({args.budget}, {resolve_device(args.device)})"))
+        title = f"redshift verdicts ({args.budget}, {resolve_device(args.device)})"
+        out.print(views.verdict_table(rows, title, out.width, args.wide))
         _summary(rows)
     return _exit_code(rows)
 
@@ -132,12 +123,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                                      for s in suites.values()], "claims": rows}, indent=2))
         return 0
     for s in suites.values():
-        table = RichTable(title=f"{s.name} v{s.version}: {s.title}")
-        for col in ("id", "statement", "source", "predicted", "decisive at"):
-            table.add_column(col, max_width=70 if col == "statement" else None)
-        for r in (r for r in rows if r["suite"] == s.name):
-            table.add_row(r["id"], r["statement"], r["source"], r["predicted"], r["decisive_at"])
-        out.print(table)
+        mine = sorted((r for r in rows if r["suite"] == s.name), key=lambda r: views.natural_key(r["id"]))
+        out.print(views.claims_list_table(mine, f"{s.name} v{s.version}: {s.title}", out.width, args.wide))
     if not suites:
         out.print("no suites installed")
     return 0
@@ -163,7 +150,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     title = f"run {run_id}: commit {(run['commit_sha'] or '?')[:10]}{'+dirty' if run['dirty'] else ''}, " \
             f"{run['budget']}, {run['device']}, {run['status']}"
     if rows:
-        out.print(verdict_table(rows, title))
+        out.print(views.verdict_table(rows, title, out.width, args.wide))
     else:
         out.print(title)
     if run["status"] != "complete":
@@ -242,6 +229,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def _common(p: argparse.ArgumentParser, device: bool = True) -> None:
     p.add_argument("--db", help="results database (default $REDSHIFT_DB or results/redshift.sqlite)")
+    p.add_argument("--wide", action="store_true", help="every column, statements in full")
     if device:
         p.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
@@ -260,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(fn=cmd_run)
     ls = sub.add_parser("list", help="suites and claims with statements and sources")
     ls.add_argument("--json", action="store_true")
+    ls.add_argument("--wide", action="store_true", help="every column, statements in full")
     ls.set_defaults(fn=cmd_list)
     show = sub.add_parser("show", help="verdicts of a run (default the latest)")
     show.add_argument("run_id", nargs="?", type=int)

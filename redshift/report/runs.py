@@ -74,7 +74,8 @@ _MEASUREMENTS = ("SELECT suite, experiment, case_name AS \"case\", params, repli
 
 def measurements(db: Database, run_id: int) -> pd.DataFrame:
     """Long frame of a run's measurements with unit, direction, margin and kind (NULL value -> NaN)."""
-    frame = pd.read_sql_query(_MEASUREMENTS, db.conn, params=(run_id,))
+    sql = _MEASUREMENTS if getattr(db, "version", 4) >= 4 else _MEASUREMENTS.replace(", kind FROM", ", NULL AS kind FROM")
+    frame = pd.read_sql_query(sql, db.conn, params=(run_id,))
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     frame["margin"] = pd.to_numeric(frame["margin"], errors="coerce").fillna(0.0)
     frame["direction"] = frame["direction"].fillna("none")

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from redshift.results.schema import APP, SCHEMA_VERSION, V1, migrate
+from redshift.results.schema import APP, READABLE_FROM, SCHEMA_VERSION, V1, migrate
 
 DEFAULT_DB = Path("results") / "redshift.sqlite"
 
@@ -120,10 +120,11 @@ class Database:
         if not create:
             self.conn = sqlite3.connect(_ro_uri(self.path), uri=True, timeout=60, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
-            if version < SCHEMA_VERSION:
+            if version < READABLE_FROM:
                 self.conn.close()
                 raise DatabaseError(f"{self.path} has schema version {version}; any `redshift run` with "
                                     f"--db {self.path} migrates it to {SCHEMA_VERSION}")
+            self.version = version
             return
         _writable(self.path, exists=self.path.exists())
         try:
@@ -135,7 +136,7 @@ class Database:
         self._wal()
         if version is None:
             self._create()
-        migrate(self.conn)
+        self.version = migrate(self.conn)
 
     def _wal(self) -> None:
         """Switch to WAL once; another process switching at the same moment is waited for."""

@@ -66,6 +66,9 @@ ALTER TABLE measurements ADD COLUMN kind TEXT;
 """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
+# Read commands open files from this version on without migrating them (they never write); readers
+# treat the columns of later migrations as absent (measurements.kind: science).
+READABLE_FROM = 2
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -34,3 +34,14 @@ def test_an_unknown_kind_is_refused():
     """Metric(kind=...) accepts only science or timing."""
     with pytest.raises(ValueError, match="choose one of science, timing"):
         Metric("s", kind="wallclock")
+
+
+def test_a_version_2_file_is_read_without_migrating(tmp_path):
+    """Read commands open a schema-2 file read-only as it is: its measurements read as science."""
+    path = tmp_path / "v2.sqlite"
+    shutil.copy(V1_FILE, path)
+    with Database(path) as db:  # migrate to the current version, then strip back to 2 by hand
+        db.conn.execute("ALTER TABLE measurements DROP COLUMN kind")
+        db.conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with Database(path, create=False) as db:
+        assert db.version == 2 and set(runs.measurements(db, 1)["kind"]) == {"science"}
