@@ -48,14 +48,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out, err = _consoles()
     for note in cmp.notes:
         err.print(f"note: {note}")
-    out.print(terminal.claims_table(cmp))
+    for line in terminal.summary_lines(cmp):
+        out.print(line)
+    if args.fail_on:
+        out.print(f"[red]--fail-on {args.fail_on}: the gate tripped[/]" if tripped
+                  else f"--fail-on {args.fail_on}: passed")
+    out.print("")
+    out.print(terminal.claims_table(cmp, args.only_changes, args.wide))
     if len(cmp.metrics):
-        out.print(terminal.metrics_table(cmp, args.only_changes))
+        out.print(terminal.metrics_table(cmp, args.only_changes, args.wide))
     if len(cmp.timings):
-        out.print(terminal.timings_table(cmp))
-    out.print(terminal.comparison_summary(cmp))
-    if tripped:
-        out.print(f"[red]--fail-on {args.fail_on}: the gate tripped[/]")
+        out.print(terminal.timings_table(cmp, args.only_changes, args.wide))
     return int(tripped)
 
 
@@ -118,7 +121,9 @@ def _compare_parser(sub: Any) -> argparse.ArgumentParser:
                         "same seed), mannwhitney")
     p.add_argument("--timing-margin", type=_positive_fraction, default=0.10,
                    help="relative timing change counted as unchanged (default 0.10)")
-    p.add_argument("--only-changes", action="store_true", help="hide metric rows that are unchanged")
+    p.add_argument("--only-changes", action="store_true",
+                   help="only flipped or not-run claims and significantly changed metrics and timings")
+    p.add_argument("--wide", action="store_true", help="every column (both effects, spreads, p values)")
     p.set_defaults(fn=cmd_compare)
     return p
 

@@ -1,7 +1,7 @@
 """``redshift compare A B``: every claim's verdicts, every metric of every case, every kernel timing.
 
 Claims: both verdicts, and whether the verdict flipped (any change of status; a claim present in
-one run only is "added"/"removed", not a flip). A flip is a regression when it moves away from the
+one run only is "not run in A"/"not run in B", not a flip), in natural order of suite and claim id. A flip is a regression when it moves away from the
 paper's prediction (A as predicted, B not) or B contradicts the prediction.
 
 Metrics: per (suite, experiment, case, metric) the replicates of A and of B are compared by
@@ -28,6 +28,7 @@ import pandas as pd
 from redshift.report import runs
 from redshift.report.changes import Method, decide_changes, moments
 from redshift.results import Database
+from redshift.views import natural_key
 
 Gate = Literal["regression", "flip", "any-change", "timing"]
 GATES: tuple[Gate, ...] = ("regression", "flip", "any-change", "timing")
@@ -69,6 +70,8 @@ def compare(db: Database, ref_a: str, ref_b: str, *, method: Method = "welch",
     ra, rb = runs.resolve(db, ref_a), runs.resolve(db, ref_b)
     a, b = runs.run_info(db, ra.run_id), runs.run_info(db, rb.run_id)
     notes = [n for n in (ra.note, rb.note) if n]
+    if ra.run_id == rb.run_id:
+        notes.append(f"{ref_a} and {ref_b} are the same run ({ra.run_id}): every row is unchanged by construction")
     if a["budget"] != b["budget"]:
         notes.append(f"budgets differ ({a['budget']} vs {b['budget']}): cases of the same name may differ in size")
     ma, mb = runs.measurements(db, ra.run_id), runs.measurements(db, rb.run_id)
@@ -89,7 +92,7 @@ def compare_claims(va: pd.DataFrame, vb: pd.DataFrame) -> pd.DataFrame:
     both = pd.merge(va[cols], vb[cols], on=["suite", "claim"], how="outer", suffixes=("_a", "_b"), sort=False)
     present_a, present_b = both["status_a"].notna(), both["status_b"].notna()
     both["change"] = np.select([~present_a, ~present_b, both["status_a"] != both["status_b"]],
-                               ["added", "removed", "flip"], "same")
+                               ["not run in A", "not run in B", "flip"], "same")
     both["flipped"] = both["change"] == "flip"
     predicted = both["predicted_b"].fillna(both["predicted_a"])
     both["predicted"] = predicted
@@ -97,7 +100,9 @@ def compare_claims(va: pd.DataFrame, vb: pd.DataFrame) -> pd.DataFrame:
     contradicts = (both["status_b"] != "inconclusive") & (both["status_b"] != predicted)
     both["regression"] = both["flipped"] & (away | contradicts)
     both["statement"] = both["statement_b"].fillna(both["statement_a"])
-    return both.drop(columns=["statement_a", "statement_b", "predicted_a", "predicted_b"])
+    both = both.drop(columns=["statement_a", "statement_b", "predicted_a", "predicted_b"])
+    order = sorted(range(len(both)), key=lambda i: (both["suite"].iat[i], natural_key(both["claim"].iat[i])))
+    return both.iloc[order].reset_index(drop=True)
 
 
 def _wide(frame: pd.DataFrame, key: list[str], column: str) -> pd.DataFrame:
