@@ -19,7 +19,7 @@ import torch
 
 from redshift.claims import Claim, Verdict, assess, verdicts
 from redshift.registry import UnknownSuite, select
-from redshift.results.db import Database, RunInfo
+from redshift.results.db import Database, RunInfo, out_folder
 from redshift.results.machine import git_state, machine_info, versions
 from redshift.seeding import determinism_flags, seed_for
 from redshift.errors import BadInput
@@ -110,7 +110,7 @@ class Session:
                            suites={s.name: s.version for s in suites}, determinism=determinism_flags(),
                            argv=self.argv)
             self.run_id = self.db.start_run(info)
-        self.out_dir = self.out_dir or Path("results") / "out" / f"run-{self.run_id or 'nodb'}"
+        self.out_dir = self.out_dir or out_folder(self.db_path) / (f"run-{self.run_id}" if self.run_id else "no-db")
 
     def finish(self, status: str = "complete") -> None:
         if self.db is not None and self.run_id is not None:

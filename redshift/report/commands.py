@@ -67,10 +67,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     from redshift.report.history import history, history_table
     from redshift.report.plots import history_plot
     from redshift.results import Database
+    from redshift.results.db import out_folder
 
     with Database(args.db, create=False) as db:
         hist = history(db, args.claim, metric=args.metric, case=args.case, budget=args.budget)
-    png = Path(args.png) if args.png else Path("results") / "out" / f"history-{hist.slug}.png"
+    png = Path(args.png) if args.png else out_folder(args.db) / f"history-{hist.slug}.png"
     history_plot(hist, png)
     if args.json:
         _emit_json({"claim": hist.claim, "metric": hist.metric, "budget": hist.budget, "png": str(png),
@@ -134,7 +135,7 @@ def _history_parser(sub: Any) -> argparse.ArgumentParser:
     h.add_argument("--metric", help="a metric of the claim's experiment instead of the effect")
     h.add_argument("--case", help="with --metric: one case name instead of the cases the claim reads")
     h.add_argument("--budget", help="only runs of this budget (default: the latest run's budget)")
-    h.add_argument("--png", help="where to write the plot (default results/out/history-CLAIM.png)")
+    h.add_argument("--png", help="where to write the plot (default beside the database: results/out/redshift/history-CLAIM.png)")
     h.set_defaults(fn=cmd_history)
     return h
 

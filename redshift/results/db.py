@@ -28,6 +28,13 @@ def resolve_path(db: str | os.PathLike | None) -> Path:
     return Path(db or os.environ.get("REDSHIFT_DB") or DEFAULT_DB)
 
 
+def out_folder(db: str | os.PathLike | None) -> Path:
+    """Where pictures of ``db``'s runs go: ``<db folder>/out/<db name>/``, beside the database, so
+    figures of two databases never overwrite each other (results/out/redshift/ for the default)."""
+    path = resolve_path(db)
+    return path.parent / "out" / path.stem
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
