@@ -30,7 +30,9 @@ CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;
 table{border-collapse:collapse;margin:1em 0;font-size:90%}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#eceff1}.supported{color:#2e7d32;font-weight:600}.refuted{color:#c62828;font-weight:600}
 .inconclusive{color:#ef6c00}.muted{color:#757575}figure{display:inline-block;margin:0.5em;vertical-align:top}
-figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:85%;color:#555}"""
+figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:85%;color:#555}
+td.id,td.supported,td.refuted,td.inconclusive{white-space:nowrap}"""
+NOWRAP = ("claim", "suite", "95% CI", "effect", "decisive at", "predicted")
 
 
 @dataclass(frozen=True)
@@ -57,13 +59,18 @@ def _rel(path: Path, root: Path) -> str:
     return quote(Path(os.path.relpath(path, root)).as_posix())
 
 
+def _cell(column: str, value: object, status_col: str | None) -> str:
+    if column == status_col:
+        return f"<td class=\"{_e(value)}\">{_e(value)}</td>"
+    return f"<td class=\"id\">{_e(value)}</td>" if column in NOWRAP else f"<td>{_e(value)}</td>"
+
+
 def _table(frame: pd.DataFrame, status_col: str | None = None) -> str:
-    """An HTML table of ``frame`` (escaped), the status column classed for colour."""
+    """An HTML table of ``frame`` (escaped), the status column classed for colour, ids never wrapped."""
     head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
     body = []
     for row in frame.to_dict("records"):
-        cells = "".join(f"<td class=\"{_e(v)}\">{_e(v)}</td>" if c == status_col else f"<td>{_e(v)}</td>"
-                        for c, v in row.items())
+        cells = "".join(_cell(c, v, status_col) for c, v in row.items())
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
