@@ -14,7 +14,7 @@ import sys
 from typing import Any, Sequence
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from redshift import views
@@ -32,7 +32,7 @@ class ProgressReporter(Reporter):
     """A rich progress bar on stderr: one task per experiment, advanced by the measure function."""
 
     def __init__(self, enabled: bool = True) -> None:
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                                  TimeElapsedColumn(), console=err, disable=not enabled, transient=False)
         self.task = None
 
@@ -45,23 +45,33 @@ class ProgressReporter(Reporter):
 
     def start(self, suite: str, experiment: str, n_cases: int, replicates: int) -> None:
         desc = f"{suite}/{experiment} ({n_cases} cases x {replicates} replicates)"
-        self.task = self.progress.add_task(desc, total=None)
+        self.task = self.progress.add_task(desc, total=None, count="")
+
+    def _count(self) -> str:
+        task = self.progress.tasks[-1]
+        return f"{task.completed:g}/{task.total:g}" if task.total is not None else (f"{task.completed:g}" if task.completed else "")
 
     def set_total(self, total: int) -> None:
         if self.task is not None:
             self.progress.update(self.task, total=total)
+            self.progress.update(self.task, count=self._count())
 
     def advance(self, n: int) -> None:
         if self.task is not None:
             self.progress.advance(self.task, n)
+            self.progress.update(self.task, count=self._count())
 
     def log(self, message: str) -> None:
         self.progress.console.log(message)
 
     def finish(self, suite: str, experiment: str, seconds: float) -> None:
+        """A full bar; the count shows only what the experiment reported (never a made-up 1/1)."""
         if self.task is not None:
             task = self.progress.tasks[-1]
-            self.progress.update(self.task, total=task.completed or 1, completed=task.completed or 1)
+            done = f"{self._count()} " if task.total is not None or task.completed else ""
+            self.progress.update(self.task, total=task.total or 1, completed=task.total or 1,
+                                 count=f"{done}done in {views.seconds(seconds)}")
+            self.task = None
 
 
 def _num(x: Any, digits: int = 3) -> str:
@@ -145,7 +155,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                         "COUNT(DISTINCT replicate) AS replicates FROM measurements WHERE run_id = ? "
                         "GROUP BY suite, experiment ORDER BY MIN(id)", (run_id,))
     if args.json:
-        print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows}, indent=2, default=str))
+        print(json.dumps({"run": _decoded(run), "verdicts": rows}, indent=2, default=str))
         return 0
     title = f"run {run_id}: commit {(run['commit_sha'] or '?')[:10]}{'+dirty' if run['dirty'] else ''}, " \
             f"{run['budget']}, {run['device']}, {run['status']}"
@@ -157,6 +167,20 @@ def cmd_show(args: argparse.Namespace) -> int:
         out.print(_kept_line(run_id, kept))
     _summary(rows)
     return 0
+
+
+def _decoded(run: Any) -> dict:
+    """The run's row with its JSON columns (machine, versions, suites, determinism, argv) as objects."""
+    row = {k: run[k] for k in run.keys()}
+    for key in ("machine", "versions", "suites", "determinism", "argv"):
+        if isinstance(row.get(key), str):
+            try:
+                row[key] = json.loads(row[key])
+            except ValueError:
+                pass
+    if row.get("dirty") is not None:
+        row["dirty"] = bool(row["dirty"])
+    return row
 
 
 def _kept_line(run_id: int, kept: Sequence[Any]) -> str:

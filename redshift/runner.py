@@ -131,7 +131,8 @@ class Session:
         reps = self.replicates or exp.replicates_for(self.budget)
         out = Path(self.out_dir) / suite.name
         ctx = Context(suite.name, exp, self.budget, self.torch_device, reps, out, _Hooks(self, suite.name, self.reporter))
-        self.reporter.start(suite.name, exp.name, len(cases), reps)
+        if cases:  # no progress bar for an experiment without cases at this budget
+            self.reporter.start(suite.name, exp.name, len(cases), reps)
         t0 = time.perf_counter()
         seen: set[tuple[str, int]] = set()
         names = {c.name for c in cases}
@@ -140,7 +141,8 @@ class Session:
         if len(seen) != len(cases) * reps:
             raise ValueError(f"suite {suite.name}: experiment {exp.name} yielded {len(seen)} records, expected "
                              f"{len(cases) * reps} (one per case and replicate)")
-        self.reporter.finish(suite.name, exp.name, seconds)
+        if cases:
+            self.reporter.finish(suite.name, exp.name, seconds)
         table = Table.from_records(cases, records, reps)
         if exp.figures is not None:
             out.mkdir(parents=True, exist_ok=True)
