@@ -123,19 +123,16 @@ def _summary(rows: Sequence[dict]) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from redshift.registry import discover
+    from redshift import catalogue
 
-    suites = discover()
-    rows = [{"id": c.id, "suite": s.name, "statement": c.statement, "source": c.source, "predicted": c.predicted,
-             "decisive_at": c.decisive_at} for s in suites.values() for c in s.claims]
+    cat = catalogue.load()  # cached by a fingerprint of the sources: no torch import when unchanged
     if args.json:
-        print(json.dumps({"suites": [{"name": s.name, "version": s.version, "title": s.title}
-                                     for s in suites.values()], "claims": rows}, indent=2))
+        print(json.dumps(cat, indent=2))
         return 0
-    for s in suites.values():
-        mine = sorted((r for r in rows if r["suite"] == s.name), key=lambda r: views.natural_key(r["id"]))
-        out.print(views.claims_list_table(mine, f"{s.name} v{s.version}: {s.title}", out.width, args.wide))
-    if not suites:
+    for s in cat["suites"]:
+        mine = sorted((r for r in cat["claims"] if r["suite"] == s["name"]), key=lambda r: views.natural_key(r["id"]))
+        out.print(views.claims_list_table(mine, f"{s['name']} v{s['version']}: {s['title']}", out.width, args.wide))
+    if not cat["suites"]:
         out.print("no suites installed")
     return 0
 
