@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sqlite3
 import sys
 from typing import Any, Sequence
@@ -18,14 +17,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from redshift import views
-
-from redshift.results.db import DatabaseError
 from redshift.errors import BadInput
+from redshift.results.db import DatabaseError
 from redshift.suite import Reporter
 
 out = Console(highlight=False, soft_wrap=False)  # as wide as the terminal ($COLUMNS; 80 when piped)
 err = Console(stderr=True, highlight=False)
-
 
 
 class ProgressReporter(Reporter):
@@ -49,7 +46,9 @@ class ProgressReporter(Reporter):
 
     def _count(self) -> str:
         task = self.progress.tasks[-1]
-        return f"{task.completed:g}/{task.total:g}" if task.total is not None else (f"{task.completed:g}" if task.completed else "")
+        if task.total is not None:
+            return f"{task.completed:g}/{task.total:g}"
+        return f"{task.completed:g}" if task.completed else ""
 
     def set_total(self, total: int) -> None:
         if self.task is not None:
@@ -72,12 +71,6 @@ class ProgressReporter(Reporter):
             self.progress.update(self.task, total=task.total or 1, completed=task.total or 1,
                                  count=f"{done}done in {views.seconds(seconds)}")
             self.task = None
-
-
-def _num(x: Any, digits: int = 3) -> str:
-    from redshift.views import num
-
-    return num(x, digits)
 
 
 def _failing(rows: Sequence[dict]) -> list[str]:
@@ -243,7 +236,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for k in keys:
             table.add_column(k)
         for r in group:
-            table.add_row(*[_num(r.get(k), 4) if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys])
+            table.add_row(*[views.num(r.get(k), 4) if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys])
         out.print(table)
     return 0
 

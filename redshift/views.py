@@ -10,7 +10,6 @@ import math
 import re
 from typing import Any, Sequence
 
-from rich import box
 from rich.markup import escape
 from rich.table import Table as RichTable
 
