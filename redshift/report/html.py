@@ -32,7 +32,7 @@ th{background:#eceff1}.supported{color:#2e7d32;font-weight:600}.refuted{color:#c
 .inconclusive{color:#ef6c00}.muted{color:#757575}figure{display:inline-block;margin:0.5em;vertical-align:top}
 figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:85%;color:#555}
 td.id,td.supported,td.refuted,td.inconclusive{white-space:nowrap}"""
-NOWRAP = ("claim", "suite", "95% CI", "effect", "decisive at", "predicted")
+NOWRAP = ("claim", "suite", "95% CI", "effect", "Holm p", "decisive at", "predicted")
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,9 @@ def _table(frame: pd.DataFrame, status_col: str | None = None) -> str:
 
 
 def verdict_frame(verdicts: pd.DataFrame) -> pd.DataFrame:
-    """The verdict table as shown: numbers rounded, the CI as one column."""
+    """A suite's verdict table as shown: numbers rounded, the CI as one column (one table per suite)."""
     return pd.DataFrame({
-        "suite": verdicts["suite"], "claim": verdicts["claim"], "statement": verdicts["statement"].fillna(""),
+        "claim": verdicts["claim"], "statement": verdicts["statement"].fillna(""),
         "verdict": verdicts["status"], "predicted": verdicts["predicted"].fillna(""),
         "effect": verdicts["effect"].map(num),
         "95% CI": [f"[{num(lo)}, {num(hi)}]" for lo, hi in zip(verdicts["ci_low"], verdicts["ci_high"])],
@@ -171,7 +171,8 @@ def _page(info: dict, verdicts: pd.DataFrame, sections: list[_Section]) -> str:
             f"<h2>verdicts</h2><p>{len(verdicts)} claims: {_e(summary)}. A claim is supported when its whole 95% CI "
             "lies in its support region and its Holm-adjusted p is at most 0.05. <span class=\"muted\">Inconclusive "
             "is not evidence against a claim: the run could not tell.</span></p>",
-            _table(verdict_frame(verdicts), status_col="verdict")]
+            *(f"<h3>{_e(name)}</h3>" + _table(verdict_frame(group), status_col="verdict")
+              for name, group in verdicts.groupby("suite", sort=True))]
     for sec in sections:
         body.extend(sec.html)
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>redshift run {info['id']}"

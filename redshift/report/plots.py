@@ -85,11 +85,14 @@ def unit_groups(rows: list[dict], rules: dict) -> dict[str, list[dict]]:
         if row.get("unit"):
             label = f"effect ({row['unit']})"
         else:
-            xs = [abs(x) for x in _scale_of(row, rules.get(row["claim"])) if x != 0]
+            measured = [row.get(k) for k in ("effect", "ci_low", "ci_high") if _finite(row.get(k))]
+            xs = [abs(x) for x in (measured or _scale_of(row, rules.get(row["claim"]))) if x != 0]
             label = f"effect (unit not recorded; |values| ~ 1e{math.floor(math.log10(max(xs)))})" if xs \
                 else "effect (unit not recorded)"
         groups.setdefault(label, []).append(row)
-    return dict(sorted(groups.items()))
+    from redshift.views import natural_key
+
+    return {k: sorted(v, key=lambda r: natural_key(r["claim"])) for k, v in sorted(groups.items())}
 
 
 def _axis_range(group: list[dict], rules: dict) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from redshift.results import Database
 
 from synth import synth_run, verdict
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+BROWSERS = ("chromium", "chromium-browser", "chromium-headless-shell", "google-chrome", "google-chrome-stable", "chrome")
 
 
 class _Refs(HTMLParser):
