@@ -18,11 +18,11 @@ import numpy as np
 import torch
 
 from redshift.claims import Claim, Verdict, assess, verdicts
+from redshift.errors import BadInput
 from redshift.registry import UnknownSuite, select
 from redshift.results.db import Database, RunInfo, out_folder
 from redshift.results.machine import git_state, machine_info, versions
 from redshift.seeding import determinism_flags, seed_for
-from redshift.errors import BadInput
 from redshift.suite import BUDGETS, Context, ContextHooks, Experiment, Record, Reporter, Suite
 from redshift.table import Table
 

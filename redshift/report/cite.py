@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from redshift.errors import BadInput
 from redshift.report import runs
 from redshift.results import Database
-from redshift.errors import BadInput
 
 
 @dataclass(frozen=True)

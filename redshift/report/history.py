@@ -24,10 +24,10 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 from scipy import stats as sps
 
+from redshift.errors import BadInput
 from redshift.report import gitgraph, runs
 from redshift.report.terminal import num
 from redshift.results import Database
-from redshift.errors import BadInput
 from redshift.suite import Case
 
 _VERDICTS = ("SELECT v.run_id, v.suite, v.status AS verdict, v.effect AS value, v.ci_low, v.ci_high, v.n, "
