@@ -6,8 +6,8 @@ declares itself decisive (``decisive_at``), and is reported as xfail with the nu
 inconclusive below that budget. The claims of a suite selected in one session (after ``-k``/markers) are decided
 together as one Holm family; each experiment is computed once per session. Under pytest-xdist (``-n 2``,
 ``--dist load`` or ``loadgroup``) all claims of a suite go to one worker (``redshift.xdist_schedule``), so each
-suite is computed exactly once; each worker sets torch to its share of the CPU cores and writes its own run,
-and the controller prints the verdict summary once, from the items' reports.
+suite is computed exactly once; each worker writes its own run, and the controller prints the verdict
+summary once, from the items' reports.
 """
 from __future__ import annotations
 
@@ -41,8 +41,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_VERDICTS] = {}
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(VerdictLines(), "redshift-verdict-lines")
-    else:
-        _share_cores(config)
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
@@ -53,17 +51,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from redshift.xdist_schedule import SuiteScheduling
 
     return SuiteScheduling(config, log)
-
-
-def _share_cores(config: pytest.Config) -> None:
-    """An xdist worker uses its share of the cores (2 workers on 2 cores: 1 torch thread each)."""
-    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    if workers > 1:
-        import os
-
-        import torch
-
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
 def _check_options(config: pytest.Config) -> None:
