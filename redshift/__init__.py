@@ -7,14 +7,31 @@ CellShare, Derived and UNBOUNDED (redshift.quantities); Table (redshift.table); 
 (redshift.seeding). The legacy statistics Trend, Contrast, Equivalence, Mean, Custom
 (redshift.statistic) remain until every claim is declared with parts.
 """
-from redshift.claims import Above, Below, Claim, Inside, Outside, Rule, Verdict
-from redshift.parts import Part
-from redshift.quantities import (UNBOUNDED, CellMean, CellShare, Derived, Diff, Extreme, Least, RankTrend, Ratio,
-                                 Scaled, Share, Slope)
-from redshift.seeding import seed_for
-from redshift.statistic import Contrast, Custom, Equivalence, Mean, Trend
-from redshift.suite import BUDGETS, Case, Context, Experiment, Metric, Record, Suite, grid
-from redshift.table import Table
+from typing import Any
+
+_EXPORTS = {
+    "redshift.claims": ("Above", "Below", "Claim", "Inside", "Outside", "Rule", "Verdict"),
+    "redshift.parts": ("Part",),
+    "redshift.quantities": ("UNBOUNDED", "CellMean", "CellShare", "Derived", "Diff", "Extreme", "Least", "RankTrend",
+                            "Ratio", "Scaled", "Share", "Slope"),
+    "redshift.seeding": ("seed_for",),
+    "redshift.statistic": ("Contrast", "Custom", "Equivalence", "Mean", "Trend"),
+    "redshift.suite": ("BUDGETS", "Case", "Context", "Experiment", "Metric", "Record", "Suite", "grid"),
+    "redshift.table": ("Table",),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """The public names, imported on first use: ``import redshift.cli`` must not import torch or scipy."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'redshift' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
+import sqlite3
 import sys
 from typing import Any, Sequence
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from redshift import views
+from redshift.errors import BadInput, RunIncomplete
 from redshift.results.db import DatabaseError
-from redshift.runner import BadInput, Reporter, RunIncomplete
 from redshift.scale_commands import ChunkProgress, add_merge_parser, progress_table, run_progress
+from redshift.suite import Reporter
 
-out = Console(highlight=False, soft_wrap=False, width=160)
+out = Console(highlight=False, soft_wrap=False)  # as wide as the terminal ($COLUMNS; 80 when piped)
 err = Console(stderr=True, highlight=False)
-
-STATUS_STYLE = {"supported": "green", "refuted": "red", "inconclusive": "yellow"}
 
 
 class ProgressReporter(ChunkProgress, Reporter):
@@ -32,7 +32,7 @@ class ProgressReporter(ChunkProgress, Reporter):
     chunk being computed in-process, advanced by its measure function."""
 
     def __init__(self, enabled: bool = True) -> None:
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                                  TimeElapsedColumn(), console=err, disable=not enabled, transient=False)
         self.task = None
 
@@ -45,72 +45,41 @@ class ProgressReporter(ChunkProgress, Reporter):
 
     def start(self, suite: str, experiment: str, n_cases: int, replicates: int) -> None:
         desc = f"{suite}/{experiment} ({n_cases} cases x {replicates} replicates)"
-        self.task = self.progress.add_task(desc, total=None)
+        self.task = self.progress.add_task(desc, total=None, count="")
+
+    def _count(self) -> str:
+        task = self.progress.tasks[-1]
+        if task.total is not None:
+            return f"{task.completed:g}/{task.total:g}"
+        return f"{task.completed:g}" if task.completed else ""
 
     def set_total(self, total: int) -> None:
         if self.task is not None:
             self.progress.update(self.task, total=total)
+            self.progress.update(self.task, count=self._count())
 
     def advance(self, n: int) -> None:
         if self.task is not None:
             self.progress.advance(self.task, n)
+            self.progress.update(self.task, count=self._count())
 
     def log(self, message: str) -> None:
         self.progress.console.log(message)
 
     def finish(self, suite: str, experiment: str, seconds: float) -> None:
+        """A full bar; the count shows only what the experiment reported (never a made-up 1/1)."""
         if self.task is not None:
-            self.progress.remove_task(self.task)
+            task = self.progress.tasks[-1]
+            done = f"{self._count()} " if task.total is not None or task.completed else ""
+            self.progress.update(self.task, total=task.total or 1, completed=task.total or 1,
+                                 count=f"{done}done in {views.seconds(seconds)}")
             self.task = None
-
-
-def _num(x: Any, digits: int = 3) -> str:
-    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}g}"
-
-
-def verdict_table(rows: Sequence[dict], title: str) -> RichTable:
-    table = RichTable(title=title, show_lines=False)
-    for col, kw in [("claim", {}), ("statement", {"max_width": 60}), ("verdict", {}), ("predicted", {}),
-                    ("effect", {"justify": "right"}), ("95% CI", {"justify": "right"}),
-                    ("n", {"justify": "right"}), ("time", {"justify": "right"})]:
-        table.add_column(col, **kw)
-    for r in rows:
-        style = STATUS_STYLE.get(r["status"], "")
-        flag = " [bold red]UNDECIDED[/]" if _undecided(r) else ""
-        unit = f" {r['unit']}" if r.get("unit") else ""
-        table.add_row(r["claim"], r["statement"], f"[{style}]{r['status']}[/]{flag}", r["predicted"],
-                      _num(r["effect"]) + unit, f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]", str(r["n"]),
-                      f"{_num(r['seconds'], 2)}s")
-    return table
-
-
-def parts_table(rows: Sequence[dict], title: str) -> RichTable:
-    """Every part of every verdict: the paper quantity in its unit, its interval, p-values and state."""
-    table = RichTable(title=title, show_lines=False)
-    for col in ("claim", "part", "unit", "estimate", "95% CI", "p support", "p refute", "n", "method", "state"):
-        table.add_column(col, justify="right" if col in ("estimate", "95% CI", "n") else "left")
-    for r in rows:
-        for p in r.get("parts") or []:
-            name = ("gate: " if p.get("gate") else "") + str(p["name"])
-            state = p["state"] + (f" ({p['violations']} violating)" if (p.get("violations") or -1) >= 0 else "")
-            table.add_row(r["claim"], name, p["unit"], _num(p["estimate"]),
-                          f"[{_num(p['ci_low'])}, {_num(p['ci_high'])}]", _num(p["p_support"]),
-                          _num(p["p_refute"]), str(p["n"]), p["method"], state)
-    return table
-
-
-def _undecided(r: dict) -> bool:
-    """Inconclusive at or above the budget where the claim is declared decisive."""
-    from redshift.suite import budget_rank
-
-    return (r["status"] == "inconclusive" and r["predicted"] != "inconclusive" and bool(r.get("budget"))
-            and budget_rank(r["budget"]) >= budget_rank(r.get("decisive_at") or "smoke"))
 
 
 def _failing(rows: Sequence[dict], strict: bool = False) -> list[str]:
     """Claims decided against the paper; with ``strict``, also those undecided where declared decisive."""
     return [r["claim"] for r in rows if (r["status"] != "inconclusive" and r["status"] != r["predicted"])
-            or (strict and _undecided(r))]
+            or (strict and views.undecided(r))]
 
 
 def _exit_code(rows: Sequence[dict], strict: bool = False) -> int:
@@ -142,9 +111,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         where = f"run {args.resume}" if args.resume is not None else f"{args.budget}, {resolve_device(args.device)}"
         stream = "" if args.seed_stream == "default" else f", seed stream {args.seed_stream}"
-        out.print(verdict_table(rows, f"redshift verdicts ({where}{stream})"))
+        out.print(views.verdict_table(rows, f"redshift verdicts ({where}{stream})", out.width, args.wide))
         if args.parts:
-            out.print(parts_table(rows, "parts (each paper quantity in its unit)"))
+            out.print(views.parts_table(rows, "parts (each paper quantity in its unit)", out.width))
         _summary(rows)
     return _exit_code(rows, args.strict)
 
@@ -152,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _summary(rows: Sequence[dict]) -> None:
     counts = {s: sum(r["status"] == s for r in rows) for s in ("supported", "refuted", "inconclusive")}
     wrong = [r["claim"] for r in rows if r["status"] != "inconclusive" and r["status"] != r["predicted"]]
-    undecided = [r["claim"] for r in rows if _undecided(r)]
+    undecided = [r["claim"] for r in rows if views.undecided(r)]
     families = sorted({(r.get("family") or r.get("suite", ""), r.get("family_size") or 0) for r in rows})
     scope = "; Holm families: " + ", ".join(f"{f} ({k} claims)" for f, k in families) if families else ""
     out.print(f"{len(rows)} claim{'s' if len(rows) != 1 else ''}: {counts['supported']} supported, {counts['refuted']} refuted, "
@@ -164,27 +133,16 @@ def _summary(rows: Sequence[dict]) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from redshift.registry import discover
+    from redshift import catalogue
 
-    suites = discover()
-    from redshift.definitions import suite_hashes
-
-    hashes = {s.name: suite_hashes(s) for s in suites.values()} if args.json else {}
-    rows = [{"id": c.id, "suite": s.name, "statement": c.statement, "source": c.source, "predicted": c.predicted,
-             "decisive_at": c.decisive_at, "rule": c.describe_rule(), "exact": c.exact,
-             "definition": hashes.get(s.name, {}).get(c.id, "")} for s in suites.values() for c in s.claims]
+    cat = catalogue.load()  # cached by a fingerprint of the sources: no torch import when unchanged
     if args.json:
-        print(json.dumps({"suites": [{"name": s.name, "version": s.version, "title": s.title}
-                                     for s in suites.values()], "claims": rows}, indent=2))
+        print(json.dumps(cat, indent=2))
         return 0
-    for s in suites.values():
-        table = RichTable(title=f"{s.name} v{s.version}: {s.title}")
-        for col in ("id", "statement", "source", "predicted", "decisive at"):
-            table.add_column(col, max_width=70 if col == "statement" else None)
-        for r in (r for r in rows if r["suite"] == s.name):
-            table.add_row(r["id"], r["statement"], r["source"], r["predicted"], r["decisive_at"])
-        out.print(table)
-    if not suites:
+    for s in cat["suites"]:
+        mine = sorted((r for r in cat["claims"] if r["suite"] == s["name"]), key=lambda r: views.natural_key(r["id"]))
+        out.print(views.claims_list_table(mine, f"{s['name']} v{s['version']}: {s['title']}", out.width, args.wide))
+    if not cat["suites"]:
         out.print("no suites installed")
     return 0
 
@@ -199,17 +157,24 @@ def cmd_show(args: argparse.Namespace) -> int:
         run = db.run(run_id)
         rows = verdict_rows(db, run_id, run["budget"])
         progress = run_progress(db, run_id) if run["status"] != "complete" else None
+        kept = db.query("SELECT suite, experiment, COUNT(*) AS rows, COUNT(DISTINCT case_name) AS cases, "
+                        "COUNT(DISTINCT replicate) AS replicates FROM measurements WHERE run_id = ? "
+                        "GROUP BY suite, experiment ORDER BY MIN(id)", (run_id,))
     if args.parts and not args.json:
-        out.print(parts_table(rows, f"run {run_id}: parts (each paper quantity in its unit)"))
+        out.print(views.parts_table(rows, f"run {run_id}: parts (each paper quantity in its unit)", out.width))
     if args.json:
-        print(json.dumps({"run": {k: run[k] for k in run.keys()}, "verdicts": rows, "progress": progress}, indent=2,
-                         default=str))
+        print(json.dumps({"run": _decoded(run), "verdicts": rows, "progress": progress}, indent=2, default=str))
         return 0
     if progress:
         out.print(progress_table(progress, f"run {run_id} is {run['status']}: done and left"))
     title = f"run {run_id}: commit {(run['commit_sha'] or '?')[:10]}{'+dirty' if run['dirty'] else ''}, " \
             f"{run['budget']}, {run['device']}, {run['status']}" + _stream_note(run)
-    out.print(verdict_table(rows, title))
+    if rows:
+        out.print(views.verdict_table(rows, title, out.width, args.wide))
+    else:
+        out.print(title)
+    if run["status"] != "complete":
+        out.print(_kept_line(run_id, kept))
     _summary(rows)
     return 0
 
@@ -255,6 +220,27 @@ def cmd_lock(args: argparse.Namespace) -> int:
     out.print(f"locked {sum(len(v['claims']) for v in new.values())} claim definitions in {LOCK_FILE}"
               + (f" ({len(diffs)} changed)" if diffs else ""))
     return 0
+def _decoded(run: Any) -> dict:
+    """The run's row with its JSON columns (machine, versions, suites, determinism, argv) as objects."""
+    row = {k: run[k] for k in run.keys()}
+    for key in ("machine", "versions", "suites", "determinism", "argv"):
+        if isinstance(row.get(key), str):
+            try:
+                row[key] = json.loads(row[key])
+            except ValueError:
+                pass
+    if row.get("dirty") is not None:
+        row["dirty"] = bool(row["dirty"])
+    return row
+
+
+def _kept_line(run_id: int, kept: Sequence[Any]) -> str:
+    """What an incomplete run stored: measurements per experiment (cases x replicates)."""
+    if not kept:
+        return f"run {run_id} is incomplete and kept no measurements"
+    parts = [f"{k['suite']}/{k['experiment']}: {k['rows']} values of {k['cases']} case{'s' if k['cases'] != 1 else ''}"
+             f", {k['replicates']} replicate{'s' if k['replicates'] != 1 else ''}" for k in kept]
+    return f"run {run_id} is incomplete; it kept " + "; ".join(parts)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -313,8 +299,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for k in keys:
             table.add_column(k)
         for r in group:
-            table.add_row(*[_num(r.get(k), 4) if isinstance(r.get(k), float) or r.get(k) is None else str(r[k])
-                            for k in keys])
+            table.add_row(*[views.num(r.get(k), 4) if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys])
         out.print(table)
     return 0
 
@@ -348,6 +333,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def _common(p: argparse.ArgumentParser, device: bool = True) -> None:
     p.add_argument("--db", help="results database (default $REDSHIFT_DB or results/redshift.sqlite)")
+    p.add_argument("--wide", action="store_true", help="every column, statements in full")
     if device:
         p.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
@@ -379,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(fn=cmd_run)
     ls = sub.add_parser("list", help="suites and claims with statements and sources")
     ls.add_argument("--json", action="store_true")
+    ls.add_argument("--wide", action="store_true", help="every column, statements in full")
     ls.set_defaults(fn=cmd_list)
     show = sub.add_parser("show", help="verdicts of a run (default the latest)")
     show.add_argument("run_id", nargs="?", type=int)
@@ -433,14 +420,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
     except KeyboardInterrupt:
         err.print("redshift: interrupted; the run is kept, marked incomplete")
+    except sqlite3.DatabaseError as exc:  # e.g. a damaged page found while reading
+        said = "; ".join(getattr(exc, "__notes__", [])) or "nothing was written"
+        sys.stderr.write(f"redshift: error: the results database failed ({exc}); {said}\n")
+        return 2
+    except KeyboardInterrupt as exc:
+        err.print("redshift: interrupted" + "".join(f"; {n}" for n in getattr(exc, "__notes__", [])))
         return 130
     except Exception as exc:  # a crash is not a refutation: exit 3, with the traceback's last frames
         import traceback
 
-        tail = "".join(traceback.format_exception(exc)[-6:])
-        sys.stderr.write(f"{tail}redshift: crashed: {type(exc).__name__}: {exc} (the run is kept, marked incomplete)\n")
+        notes = getattr(exc, "__notes__", [])
+        tail = "".join(traceback.format_tb(exc.__traceback__)[-3:])
+        sys.stderr.write(f"{tail}redshift: crashed: {type(exc).__name__}: {exc}"
+                         + "".join(f" ({n})" for n in notes) + "\n")
         return 3
-
 
 if __name__ == "__main__":
     sys.exit(main())

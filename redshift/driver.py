@@ -136,12 +136,13 @@ def suite_paths(suite: Suite | None) -> str:
 
 
 def rows_of(exp: Experiment, suite: str, records: Iterable[Record]) -> list[tuple]:
-    """Measurement rows: (suite, experiment, case, params, replicate, metric, value, unit, direction, margin)."""
+    """Measurement rows: (suite, experiment, case, params, replicate, metric, value, unit, direction, margin,
+    kind)."""
     out = []
     for rec in records:
         params = json.dumps(rec.case.params, sort_keys=True)
         out += [(suite, exp.name, rec.case.name, params, rec.replicate, m, _sql_num(v), exp.metrics[m].unit,
-                 exp.metrics[m].direction, exp.metrics[m].margin) for m, v in rec.values.items()]
+                 exp.metrics[m].direction, exp.metrics[m].margin, exp.metrics[m].kind) for m, v in rec.values.items()]
     return out
 
 

@@ -4,9 +4,10 @@ An item passes when its verdict matches the paper's prediction, fails when it co
 (the failure message is the verdict line), and is reported as xfail with the numbers when it is
 inconclusive; an inconclusive claim at or above the budget where it declares itself decisive
 (``decisive_at``) is xfailed as UNDECIDED, and fails under ``--redshift-strict``. The claims of a suite selected in one session (after ``-k``/markers) are decided
-together as one Holm family; each experiment is computed once per session. Under pytest-xdist every
-worker that runs a suite's item decides that suite's whole family (identical seeds give identical
-numbers) and writes its own run, so no row is lost; ``--dist loadgroup`` keeps a suite on one worker.
+together as one Holm family; each experiment is computed once per session. Under pytest-xdist (``-n 2``,
+``--dist load`` or ``loadgroup``) all claims of a suite go to one worker (``redshift.xdist_schedule``), so each
+suite is computed exactly once; each worker writes its own run, and the controller prints the verdict
+summary once, from the items' reports.
 """
 from __future__ import annotations
 
@@ -47,6 +48,18 @@ def pytest_configure(config: pytest.Config) -> None:
     for budget in BUDGETS:
         config.addinivalue_line("markers", f"decisive_{budget}: a claim expected to be decisive at {budget}")
     config.stash[_VERDICTS] = {}
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(VerdictLines(), "redshift-verdict-lines")
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``--dist load`` (the default of ``-n``) or ``loadgroup``: one worker per suite."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None
+    from redshift.xdist_schedule import SuiteScheduling
+
+    return SuiteScheduling(config, log)
 
 
 def _check_options(config: pytest.Config) -> None:
@@ -66,7 +79,7 @@ def _check_options(config: pytest.Config) -> None:
     try:
         _executor(config)
         resolve_device(config.getoption("redshift_device"))
-        _inspect(resolve_path(config.getoption("redshift_db")))
+        _inspect(resolve_path(config.getoption("redshift_db")), check=True)
     except (BadInput, DatabaseError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -127,7 +140,7 @@ class ClaimItem(pytest.Item):
 
     def runtest(self) -> None:
         verdict = _verdict(self.config, self.suite, self.claim)
-        self.user_properties.append(("verdict", verdict.line()))
+        self.user_properties.append(("redshift_verdict", _line(verdict)))
         if verdict.status == verdict.predicted:
             return
         if verdict.undecided and self.config.getoption("redshift_strict"):
@@ -135,15 +148,15 @@ class ClaimItem(pytest.Item):
         if verdict.undecided:
             pytest.xfail(f"UNDECIDED at {verdict.budget} (declared decisive at {verdict.decisive_at}): {verdict.line()}")
         if verdict.status == "inconclusive":
-            pytest.xfail(f"inconclusive: {verdict.line()}")
+            pytest.xfail(f"inconclusive: {_line(verdict)}")
         raise ClaimContradicted(verdict.line())
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ClaimContradicted):
-            return f"{self.claim.id} contradicts the paper: {excinfo.value}"
+            return f"{self.claim.id} contradicts the paper: {_dashes(str(excinfo.value))}"
         if isinstance(excinfo.value, ClaimUndecided):
             return (f"{self.claim.id} is undecided at a budget where it is declared decisive "
-                    f"(decisive_at={self.claim.decisive_at}): {excinfo.value}")
+                    f"(decisive_at={self.claim.decisive_at}): {_dashes(str(excinfo.value))}")
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -213,13 +226,37 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.finish("complete" if normal else "incomplete")
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    verdicts = list(config.stash.get(_VERDICTS, {}).values())
-    if not verdicts:
-        return
-    terminalreporter.section("redshift verdicts")
-    for v in verdicts:
-        terminalreporter.write_line(v.line())
+def _dashes(text: str) -> str:
+    """A missing number reads '-' here as in the CLI, not 'nan'."""
+    import re
+
+    return re.sub(r"\bnan\b", "-", text)
+
+
+def _line(verdict: Any) -> str:
+    return _dashes(verdict.line())
+
+
+class VerdictLines:
+    """Verdict lines taken from the items' reports: under xdist they reach the controller from the
+    workers, so the summary is printed once, by the process that prints the terminal report."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        found = [v for k, v in getattr(report, "user_properties", []) if k == "redshift_verdict"]
+        if found and report.when == "call":
+            self.lines[report.nodeid] = found[0]
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.lines:
+            return
+        from redshift.views import natural_key
+
+        terminalreporter.section("redshift verdicts")
+        for nodeid in sorted(self.lines, key=natural_key):
+            terminalreporter.write_line(self.lines[nodeid])
 
 
 @pytest.fixture

@@ -21,17 +21,14 @@ from redshift.definitions import definition_hash
 from redshift.driver import Driver, executor_record, suites_by_name
 from redshift.executor import ExecutorConfig
 from redshift.progress import Tracker
+from redshift.errors import BadInput, RunIncomplete
 from redshift.registry import UnknownSuite, select
 from redshift.results import chunkstore
-from redshift.results.db import Database, RunInfo
+from redshift.results.db import Database, RunInfo, out_folder
 from redshift.results.machine import git_state, machine_info, versions
 from redshift.seeding import DEFAULT_STREAM, check_stream, determinism_flags, seed_for
-from redshift.suite import BUDGETS, ContextHooks, Experiment, Record, Suite
+from redshift.suite import BUDGETS, Experiment, Record, Reporter, Suite
 from redshift.table import Table
-
-
-class BadInput(ValueError):
-    """Bad user input: the message is one line that says what to do."""
 
 
 def resolve_device(device: str) -> torch.device:
@@ -61,29 +58,6 @@ def select_claims(suites: Sequence[Suite], claim_ids: Sequence[str] | None) -> d
     if unknown:
         raise BadInput(f"unknown claim {unknown[0]!r}; `redshift list` shows the claims")
     return {name: [c for c in cl if c.id in wanted] for name, cl in chosen.items() if any(c.id in wanted for c in cl)}
-
-
-class Reporter(ContextHooks):
-    """Progress and log output of a session (the CLI shows a progress bar; the default is silent)."""
-
-    def start(self, suite: str, experiment: str, n_cases: int, replicates: int) -> None:
-        pass
-
-    def finish(self, suite: str, experiment: str, seconds: float) -> None:
-        pass
-
-    def planned(self, tracker: Tracker) -> None:
-        pass
-
-    def chunk_done(self, tracker: Tracker, chunk: Chunk) -> None:
-        pass
-
-    def chunk_failed(self, tracker: Tracker, chunk: Chunk, error: BaseException) -> None:
-        pass
-
-
-class RunIncomplete(RuntimeError):
-    """Some chunks kept failing: every other chunk is stored and the run is marked incomplete."""
 
 
 @dataclass
@@ -134,7 +108,7 @@ class Session:
                            suites={s.name: s.version for s in suites}, determinism=determinism_flags(),
                            argv=self.argv, seed_stream=self.seed_stream)
             self.run_id = self.db.start_run(info)
-        self.out_dir = self.out_dir or Path("results") / "out" / f"run-{self.run_id or 'nodb'}"
+        self.out_dir = self.out_dir or out_folder(self.db_path) / (f"run-{self.run_id}" if self.run_id else "no-db")
         chosen = claims if claims is not None else {s.name: list(s.claims) for s in suites}
         self.suites = suites_by_name(suites)
         self.driver = Driver(self, plan(suites, chosen, self.budget, self.replicates), self.executor)
@@ -148,7 +122,7 @@ class Session:
     def attach(self, run_id: int, suites: Sequence[Suite], chosen: dict[str, list[Claim]]) -> None:
         """Continue stored run ``run_id`` (``--resume``): same plan, its done chunks read back."""
         self.run_id, self.suites = run_id, suites_by_name(suites)
-        self.out_dir = self.out_dir or Path("results") / "out" / f"run-{run_id}"
+        self.out_dir = self.out_dir or out_folder(self.db_path) / f"run-{run_id}"
         self.driver = Driver(self, plan(suites, chosen, self.budget, self.replicates), self.executor)
         stored = [c.key for c in chunkstore.stored_plan(self.db, run_id)]
         if stored != [c.key for c in self.driver.plan]:
@@ -286,8 +260,10 @@ def complete(session: Session, suites: Sequence[Suite], chosen: dict[str, list[C
             session.evaluate_all([(s, chosen[s.name]) for s in ok], stored=stored)
         for suite in ok if session.family != "all" else ():
             session.evaluate(suite, chosen[suite.name], store=suite.name not in stored)
-    except BaseException:
+    except BaseException as exc:  # the CLI says what was kept, and only when a run was stored
         session.finish("incomplete")
+        if session.run_id is not None and session.db is not None and hasattr(exc, "add_note"):
+            exc.add_note(f"run {session.run_id} in {session.db.path} is kept, marked incomplete")
         raise
     if driver.failures:
         session.finish("incomplete")

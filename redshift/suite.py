@@ -9,12 +9,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence
 
-import numpy as np
-import torch
-
-from redshift.seeding import seed_for, torch_generator
+if TYPE_CHECKING:  # torch and numpy load on first use, so that `redshift list --help` starts fast
+    import numpy as np
+    import torch
 
 Budget = Literal["smoke", "standard", "paper"]
 BUDGETS: tuple[Budget, ...] = ("smoke", "standard", "paper")
@@ -84,18 +83,34 @@ def grid(experiment: str, **axes: Sequence[Scalar] | Scalar) -> tuple[Case, ...]
     return tuple(Case(experiment, dict(zip(names, combo))) for combo in itertools.product(*values))
 
 
+Kind = Literal["science", "timing"]
+KINDS: tuple[Kind, ...] = ("science", "timing")
+
+
 @dataclass(frozen=True)
 class Metric:
-    """What one measured number means: unit, which way is better, the 'unchanged' margin, and the
-    range its values can take (``(lo, hi)``; ``redshift.UNBOUNDED`` when there is none). A claim's part
-    reads the range to choose its inference (betting for a finite range); None means undeclared, and
-    a part that reads an undeclared metric stays undecided until the range is declared."""
+    """What one measured number means: unit, which way is better, the 'unchanged' margin, the range
+    its values can take, and its kind.
+
+    ``range=(lo, hi)`` (``redshift.UNBOUNDED`` when there is none): a claim's part reads it to choose its
+    inference (betting for a finite range); None means undeclared, and a part that reads an undeclared
+    metric stays undecided until the range is declared.
+
+    ``kind="timing"`` marks wall-clock quantities (seconds, throughput per second): they depend on the
+    machine and its load, not on the science, so ``redshift compare`` tests them as timings (log scale,
+    relative noise margin) and its science gates (regression, any-change) never trip on them.
+    """
 
     unit: str = ""
     direction: Direction = "none"
     margin: float = 0.0
     doc: str = ""
     range: tuple[float, float] | None = None
+    kind: Kind = "science"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"metric kind {self.kind!r}: choose one of {', '.join(KINDS)}")
 
 
 @dataclass(frozen=True)
@@ -185,12 +200,18 @@ class Context:
 
     def seed(self, case: Case, replicate: int) -> int:
         """The seed of (suite, case, replicate), by hashing."""
+        from redshift.seeding import seed_for
+
         return seed_for(self.suite, case.name, replicate)
 
     def generator(self, case: Case, replicate: int) -> torch.Generator:
+        from redshift.seeding import torch_generator
+
         return torch_generator(self.seed(case, replicate), self.device)
 
     def rng(self, case: Case, replicate: int) -> np.random.Generator:
+        import numpy as np
+
         return np.random.default_rng(self.seed(case, replicate))
 
     def set_total(self, total: int) -> None:
@@ -224,3 +245,19 @@ class ContextHooks:
 
     def timing(self, experiment: str, sample: Any) -> None:
         pass
+
+
+class Reporter(ContextHooks):
+    """Progress and log output of a session (the CLI shows a progress bar; the default is silent)."""
+
+    def start(self, suite: str, experiment: str, n_cases: int, replicates: int) -> None:
+        pass
+
+    def finish(self, suite: str, experiment: str, seconds: float) -> None:
+        pass
+
+    def planned(self, tracker: Any) -> None:
+        """The run's chunk plan is known (``tracker``: redshift.progress.Tracker)."""
+
+    def chunk_done(self, tracker: Any, chunk: Any) -> None:
+        """A chunk arrived (and was stored)."""

@@ -26,3 +26,7 @@ def chunky_env(monkeypatch, tmp_path):
     db = tmp_path / "chunky.sqlite"
     monkeypatch.setenv("REDSHIFT_DB", str(db))
     return db
+@pytest.fixture(autouse=True)
+def _private_cache(monkeypatch, tmp_path_factory):
+    """`redshift list` caches its catalogue under $XDG_CACHE_HOME: tests never touch the user's cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))

@@ -57,6 +57,45 @@ def test_xdist_two_workers_lose_no_rows(pytester, tmp_path):
     assert claims == {"BAD-1", "BAD-2", "TOY-1", "TOY-2", "TOY-3"}
 
 
+
+@pytest.mark.parametrize("dist", ["load", "loadgroup"])
+def test_xdist_computes_each_suite_on_exactly_one_worker(pytester, tmp_path, dist):
+    """-n 2 (--dist load or loadgroup): each suite's verdicts and measurements are in exactly one run."""
+    pytest.importorskip("xdist")
+    db = tmp_path / "one.sqlite"
+    _run(pytester, "--redshift-db", str(db), "-n", "2", "--dist", dist).assert_outcomes(passed=3, failed=1, xfailed=1)
+    conn = sqlite3.connect(db)
+    deciders = conn.execute("SELECT suite, COUNT(DISTINCT run_id) FROM verdicts GROUP BY suite").fetchall()
+    measurers = conn.execute("SELECT suite, COUNT(DISTINCT run_id) FROM measurements GROUP BY suite").fetchall()
+    assert sorted(deciders) == sorted(measurers) == [("toy", 1), ("toy_bad", 1)]
+
+
+def test_xdist_prints_the_verdict_summary_once(pytester, tmp_path):
+    """-n 2: the controller prints the 'redshift verdicts' section once, with all five claims."""
+    pytest.importorskip("xdist")
+    result = _run(pytester, "--redshift-db", str(tmp_path / "s.sqlite"), "-n", "2")
+    text = result.stdout.str()
+    assert text.count("redshift verdicts") == 1
+    assert all(f"{c} " in text.split("redshift verdicts")[1] for c in ("BAD-1", "BAD-2", "TOY-1", "TOY-2", "TOY-3"))
+
+
+def test_the_summary_prints_a_dash_for_a_missing_number():
+    """A missing p-value or effect prints '-', as in the CLI, never 'nan' (words containing nan stay)."""
+    from redshift.pytest_plugin import _dashes
+
+    assert _dashes("X-1 inconclusive, effect nan [nan, 1], p=nan; nanometres") == \
+        "X-1 inconclusive, effect - [-, 1], p=-; nanometres"
+
+
+def test_suite_scope_groups_claims_by_suite_file():
+    """Claim ids of one suite file share a scope; ordinary tests keep their own id."""
+    pytest.importorskip("xdist")
+    from redshift.xdist_schedule import suite_scope
+
+    assert suite_scope("suites/nr/__init__.py::NR-3") == suite_scope("suites/nr/__init__.py::NR-10")
+    assert suite_scope("tests/test_x.py::test_a") == "tests/test_x.py::test_a"
+
+
 def test_an_undecided_claim_is_reported_and_fails_only_under_strict(pytester, tmp_path):
     """BAD-2 is inconclusive at its decisive budget (paper): xfailed as UNDECIDED, a failure with --redshift-strict."""
     db = tmp_path / "u.sqlite"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from redshift.report import gitgraph, runs
 from redshift.results import Database
-from redshift.runner import BadInput
+from redshift.errors import BadInput
 
 RESULT_COLUMNS = ["result", "params", "version", "started_at", "duration", "stats_ci_99_a", "stats_ci_99_b",
                   "stats_q_25", "stats_q_75", "stats_number", "stats_repeat", "samples", "profile"]

@@ -119,7 +119,7 @@ def _degenerate(p: np.ndarray, exact: np.ndarray, t: Parts) -> np.ndarray:
 
 
 def identical(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(K,) rows whose replicates are bit-identical, column by column (>= 2 finite; same NaN gaps).
+    """(K,) rows whose replicates are bit-identical, column by column (>= 1 finite; same NaN gaps).
 
     Seeds hash (suite, case, replicate), so replicate r of two versions shares its seed: an
     unchanged computation reproduces every value exactly, which proves "unchanged" at any margin.
@@ -128,7 +128,7 @@ def identical(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.shape != b.shape:
         return np.zeros(a.shape[0], dtype=bool)
     same = (a == b) | (np.isnan(a) & np.isnan(b))  # (K, R)
-    return same.all(axis=1) & (np.isfinite(a).sum(axis=1) >= 2)
+    return same.all(axis=1) & (np.isfinite(a).sum(axis=1) >= 1)
 
 
 @dataclass(frozen=True)
@@ -153,13 +153,14 @@ def decide_changes(a: np.ndarray, b: np.ndarray, margin: np.ndarray, direction: 
     """
     paired = method == "paired"
     p_change = mannwhitney_p(a, b) if method == "mannwhitney" else welch_p(a, b, paired)
-    p_equiv = np.where(identical(a, b), 0.0, tost_p(a, b, margin, paired))
+    same = identical(a, b)
+    p_equiv = np.where(same, 0.0, tost_p(a, b, margin, paired))
     ch, eq = np.asarray(stats.holm(list(p_change))), np.asarray(stats.holm(list(p_equiv)))
     diff = t_parts(a, b, paired).diff  # (K,)
     direction = np.asarray(direction, dtype=object)
     worse = ((direction == "higher") & (diff < 0)) | ((direction == "lower") & (diff > 0))
     better = ((direction == "higher") & (diff > 0)) | ((direction == "lower") & (diff < 0))
     significant = np.nan_to_num(ch, nan=1.0) <= ALPHA
-    status = np.select([np.nan_to_num(eq, nan=1.0) <= ALPHA, significant & worse, significant & better,
+    status = np.select([same | (np.nan_to_num(eq, nan=1.0) <= ALPHA), significant & worse, significant & better,
                         significant], ["unchanged", "regression", "improvement", "changed"], "inconclusive")
     return Changes(diff, p_change, p_equiv, ch, eq, status.astype(object))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from redshift.errors import BadInput
 from redshift.report import runs
 from redshift.results import Database
-from redshift.runner import BadInput
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,23 @@ def bibtex(suite_name: str) -> str:
         return f"% no BibTeX: suite {suite_name!r} is not installed here, so its citation is unknown"
     if not suite.citation.strip():
         return f"% no BibTeX: suite {suite_name!r} declares no citation (its Suite.citation is empty)"
-    return suite.citation.strip()
+    return bibtex_lines(suite.citation.strip())
+
+
+def bibtex_lines(entry: str) -> str:
+    """A one-line BibTeX entry as one field per line: '@type{key,' / '  field={...},' / '}'."""
+    head, brace, body = entry.partition("{")
+    if not brace or not body.endswith("}"):
+        return entry
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(body[:-1]):  # split at the commas outside any braces
+        depth += (ch == "{") - (ch == "}")
+        if ch == "," and depth == 0:
+            parts.append(body[start:i].strip())
+            start = i + 1
+    parts.append(body[start:-1].strip())
+    key, fields = parts[0], [f for f in parts[1:] if f]
+    return "\n".join([f"{head}{{{key},", *(f"  {f}," for f in fields), "}"])
 
 
 def cite(db: Database, claim: str, run: int | None = None) -> Citation:

@@ -1,7 +1,7 @@
 """The across-versions subcommands of ``redshift``: compare, history, cite, report.
 
 ``register(sub)`` adds them to the CLI's subparsers; each handler returns an exit code (compare:
-1 when its ``--fail-on`` gate trips) and raises ``redshift.runner.BadInput`` on bad input.
+1 when its ``--fail-on`` gate trips) and raises ``redshift.errors.BadInput`` on bad input.
 Output goes through the CLI's consoles (``redshift.cli.out`` / ``err``).
 """
 from __future__ import annotations
@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from redshift.runner import BadInput
+from redshift.errors import BadInput
+
+GATES = ("regression", "flip", "any-change", "timing")  # redshift.report.compare.GATES, without importing pandas
 
 
 def _consoles():
@@ -47,14 +49,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out, err = _consoles()
     for note in cmp.notes:
         err.print(f"note: {note}")
-    out.print(terminal.claims_table(cmp))
+    for line in terminal.summary_lines(cmp):
+        out.print(line)
+    if args.fail_on:
+        out.print(f"[red]--fail-on {args.fail_on}: the gate tripped[/]" if tripped
+                  else f"--fail-on {args.fail_on}: passed")
+    out.print("")
+    out.print(terminal.claims_table(cmp, args.only_changes, args.wide))
     if len(cmp.metrics):
-        out.print(terminal.metrics_table(cmp, args.only_changes))
+        out.print(terminal.metrics_table(cmp, args.only_changes, args.wide))
     if len(cmp.timings):
-        out.print(terminal.timings_table(cmp))
-    out.print(terminal.comparison_summary(cmp))
-    if tripped:
-        out.print(f"[red]--fail-on {args.fail_on}: the gate tripped[/]")
+        out.print(terminal.timings_table(cmp, args.only_changes, args.wide))
     return int(tripped)
 
 
@@ -63,10 +68,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     from redshift.report.history import history, history_table
     from redshift.report.plots import history_plot
     from redshift.results import Database
+    from redshift.results.db import out_folder
 
     with Database(args.db, create=False) as db:
         hist = history(db, args.claim, metric=args.metric, case=args.case, budget=args.budget)
-    png = Path(args.png) if args.png else Path("results") / "out" / f"history-{hist.slug}.png"
+    png = Path(args.png) if args.png else out_folder(args.db) / f"history-{hist.slug}.png"
     history_plot(hist, png)
     if args.json:
         _emit_json({"claim": hist.claim, "metric": hist.metric, "budget": hist.budget, "png": str(png),
@@ -133,8 +139,6 @@ def _report_markdown(args: argparse.Namespace) -> int:
 
 
 def _compare_parser(sub: Any) -> argparse.ArgumentParser:
-    from redshift.report.compare import GATES
-
     p = sub.add_parser("compare", help="two runs or commits: verdict flips, metric and timing changes")
     p.add_argument("a", help="run id, commit (sha prefix or git ref) or 'latest': the baseline")
     p.add_argument("b", help="run id, commit or 'latest': the candidate")
@@ -144,7 +148,9 @@ def _compare_parser(sub: Any) -> argparse.ArgumentParser:
                         "same seed), mannwhitney")
     p.add_argument("--timing-margin", type=_positive_fraction, default=0.10,
                    help="relative timing change counted as unchanged (default 0.10)")
-    p.add_argument("--only-changes", action="store_true", help="hide metric rows that are unchanged")
+    p.add_argument("--only-changes", action="store_true",
+                   help="only flipped or not-run claims and significantly changed metrics and timings")
+    p.add_argument("--wide", action="store_true", help="every column (both effects, spreads, p values)")
     p.set_defaults(fn=cmd_compare)
     return p
 
@@ -155,7 +161,7 @@ def _history_parser(sub: Any) -> argparse.ArgumentParser:
     h.add_argument("--metric", help="a metric of the claim's experiment instead of the effect")
     h.add_argument("--case", help="with --metric: one case name instead of the cases the claim reads")
     h.add_argument("--budget", help="only runs of this budget (default: the latest run's budget)")
-    h.add_argument("--png", help="where to write the plot (default results/out/history-CLAIM.png)")
+    h.add_argument("--png", help="where to write the plot (default beside the database: results/out/redshift/history-CLAIM.png)")
     h.set_defaults(fn=cmd_history)
     return h
 

@@ -1,11 +1,12 @@
 """``redshift compare A B``: every claim's verdicts, every metric of every case, every kernel timing.
 
 Claims: both verdicts, and whether the verdict flipped (any change of status; a claim present in
-one run only is "added"/"removed", not a flip). A flip is a regression when it moves away from the
-paper's prediction (A as predicted, B not) or B contradicts the prediction. When the claim's
-definition hash differs between the runs (its parts, regions, cases or replicate counts changed),
-the row says "definition changed" instead: the two verdicts answer different questions, so a
-change of status there is neither a flip nor a regression. Runs on different seed streams are noted.
+one run only is "not run in A"/"not run in B", not a flip), in natural order of suite and claim id. A
+flip is a regression when it moves away from the paper's prediction (A as predicted, B not) or B
+contradicts the prediction. When the claim's definition hash differs between the runs (its parts,
+regions, cases or replicate counts changed), the row says "definition changed" instead: the two
+verdicts answer different questions, so a change of status there is neither a flip nor a regression.
+Runs on different seed streams are noted (and never paired by replicate).
 
 Metrics: per (suite, experiment, case, metric) the replicates of A and of B are compared by
 ``redshift.report.changes.decide_changes`` (Welch, paired t over seed-matched replicates, or
@@ -31,9 +32,10 @@ import pandas as pd
 from redshift.report import runs
 from redshift.report.changes import Method, decide_changes, moments
 from redshift.results import Database
+from redshift.views import natural_key
 
-Gate = Literal["regression", "flip", "any-change"]
-GATES: tuple[Gate, ...] = ("regression", "flip", "any-change")
+Gate = Literal["regression", "flip", "any-change", "timing"]
+GATES: tuple[Gate, ...] = ("regression", "flip", "any-change", "timing")
 CHANGED = ("regression", "improvement", "changed")
 METRIC_KEY = ["suite", "experiment", "case", "metric"]
 TIMING_KEY = ["suite", "experiment", "kernel", "device"]
@@ -52,18 +54,20 @@ class Comparison:
     only_in: dict = field(default_factory=dict)
 
     def tripped(self, gate: Gate) -> bool:
-        """True when the CI gate trips: regression, flip, or any change (flip or significant change)."""
+        """True when the CI gate trips. The science gates (regression, flip, any-change) read claims and
+        science metrics only: wall-clock numbers vary with the machine's load, so two runs of one
+        commit never trip them. ``timing`` trips on a kernel or timing metric that got slower."""
         flips = bool(self.claims["flipped"].any()) if len(self.claims) else False
+        science = self.metrics.get("status", pd.Series(dtype=object))
         redefined = bool((self.claims["change"] == "definition changed").any()) if len(self.claims) else False
-        states = pd.concat([self.metrics.get("status", pd.Series(dtype=object)),
-                            self.timings.get("status", pd.Series(dtype=object))])
         if gate == "flip":
             return flips
+        if gate == "timing":
+            return bool((self.timings.get("status", pd.Series(dtype=object)) == "regression").any())
         if gate == "regression":
             worse = bool(self.claims["regression"].any()) if len(self.claims) else False
-            return worse or bool((states == "regression").any())
-        return flips or redefined or bool(states.isin(CHANGED).any())
-
+            return worse or bool((science == "regression").any())
+        return flips or redefined or bool(science.isin(CHANGED).any())
 
 def compare(db: Database, ref_a: str, ref_b: str, *, method: Method = "welch",
             timing_margin: float = 0.10) -> Comparison:
@@ -71,18 +75,26 @@ def compare(db: Database, ref_a: str, ref_b: str, *, method: Method = "welch",
     ra, rb = runs.resolve(db, ref_a), runs.resolve(db, ref_b)
     a, b = runs.run_info(db, ra.run_id), runs.run_info(db, rb.run_id)
     notes = [n for n in (ra.note, rb.note) if n]
+    if ra.run_id == rb.run_id:
+        notes.append(f"{ref_a} and {ref_b} are the same run ({ra.run_id}): every row is unchanged by construction")
     if a["budget"] != b["budget"]:
         notes.append(f"budgets differ ({a['budget']} vs {b['budget']}): cases of the same name may differ in size")
     streams = (a.get("seed_stream") or "default", b.get("seed_stream") or "default")
     if streams[0] != streams[1]:
         notes.append(f"seed streams differ ({streams[0]} vs {streams[1]}): replicates are not seed-matched")
         method = "welch" if method == "paired" else method
-    metrics, only_m = compare_metrics(runs.measurements(db, ra.run_id), runs.measurements(db, rb.run_id), method)
+    ma, mb = runs.measurements(db, ra.run_id), runs.measurements(db, rb.run_id)
+    timed_a, timed_b = ma["kind"] == "timing", mb["kind"] == "timing"
+    metrics, only_m = compare_metrics(ma[~timed_a], mb[~timed_b], method)
     ta, tb = runs.timings(db, ra.run_id), runs.timings(db, rb.run_id)
-    if len(ta) and len(tb) and bool(ta["parallel"].any()) != bool(tb["parallel"].any()):
+    if len(ta) and len(tb) and "parallel" in ta and "parallel" in tb and \
+            bool(ta["parallel"].any()) != bool(tb["parallel"].any()):
         notes.append("timings of one run were measured under a parallel run: not compared with serial timings")
         ta, tb = ta.iloc[:0], tb.iloc[:0]
     timings, only_t = compare_timings(ta, tb, method, timing_margin)
+    timed, only_tm = compare_timing_metrics(ma[timed_a], mb[timed_b], b["device"], timing_margin)
+    timings = pd.concat([t for t in (timings, timed) if len(t)], ignore_index=True) if len(timed) else timings
+    only_m = {k: only_m[k] + only_tm[k] for k in only_m}
     claims = compare_claims(runs.verdicts(db, ra.run_id), runs.verdicts(db, rb.run_id))
     return Comparison(a, b, tuple(notes), claims, metrics, timings, only_in={"metrics": only_m, "timings": only_t})
 
@@ -97,7 +109,7 @@ def compare_claims(va: pd.DataFrame, vb: pd.DataFrame) -> pd.DataFrame:
     redefined = (both["definition_hash_a"].notna() & both["definition_hash_b"].notna()
                  & (both["definition_hash_a"] != both["definition_hash_b"]))
     both["change"] = np.select([~present_a, ~present_b, redefined, both["status_a"] != both["status_b"]],
-                               ["added", "removed", "definition changed", "flip"], "same")
+                               ["not run in A", "not run in B", "definition changed", "flip"], "same")
     both["flipped"] = both["change"] == "flip"
     predicted = both["predicted_b"].fillna(both["predicted_a"])
     both["predicted"] = predicted
@@ -105,7 +117,9 @@ def compare_claims(va: pd.DataFrame, vb: pd.DataFrame) -> pd.DataFrame:
     contradicts = (both["status_b"] != "inconclusive") & (both["status_b"] != predicted)
     both["regression"] = both["flipped"] & (away | contradicts)
     both["statement"] = both["statement_b"].fillna(both["statement_a"])
-    return both.drop(columns=["statement_a", "statement_b", "predicted_a", "predicted_b"])
+    both = both.drop(columns=["statement_a", "statement_b", "predicted_a", "predicted_b"])
+    order = sorted(range(len(both)), key=lambda i: (both["suite"].iat[i], natural_key(both["claim"].iat[i])))
+    return both.iloc[order].reset_index(drop=True)
 
 
 def _wide(frame: pd.DataFrame, key: list[str], column: str) -> pd.DataFrame:
@@ -170,3 +184,29 @@ def compare_timings(ta: pd.DataFrame, tb: pd.DataFrame, method: Method = "welch"
     return out.assign(median_a=med_a, median_b=med_b, ratio=med_b / med_a, n_a=np.isfinite(a).sum(1),
                       n_b=np.isfinite(b).sum(1), p_change=res.p_change_holm, p_equiv=res.p_equiv_holm,
                       status=res.status), only
+
+
+def compare_timing_metrics(ma: pd.DataFrame, mb: pd.DataFrame, device: str,
+                           margin: float = 0.10) -> tuple[pd.DataFrame, dict]:
+    """Timing-kind metrics (seconds, throughput) as timings: Welch on log values per (case, metric),
+    relative margin, the metric's direction (slower = regression); rows shaped like kernel timings."""
+    empty = pd.DataFrame(columns=TIMING_KEY + ["status"])
+    positive = [f[f["value"] > 0].assign(value=np.log(f["value"][f["value"] > 0])) for f in (ma, mb)]
+    if positive[0].empty or positive[1].empty:
+        return empty, {"a": [], "b": []}
+    wa, wb = _wide(positive[0], METRIC_KEY, "replicate"), _wide(positive[1], METRIC_KEY, "replicate")
+    common, only = _split(wa, wb)
+    if len(common) == 0:
+        return empty, only
+    columns = wa.columns.union(wb.columns)
+    a = wa.loc[common].reindex(columns=columns).to_numpy(float)  # (K, R) log values
+    b = wb.loc[common].reindex(columns=columns).to_numpy(float)  # (K, R) log values
+    direction = mb.drop_duplicates(METRIC_KEY).set_index(METRIC_KEY).loc[common, "direction"].to_numpy(object)
+    res = decide_changes(a, b, np.full(len(common), math.log1p(margin)), direction, "welch")
+    keys = pd.DataFrame(index=common).reset_index()
+    med_a, med_b = np.exp(np.nanmedian(a, axis=1)), np.exp(np.nanmedian(b, axis=1))  # (K,)
+    return pd.DataFrame({"suite": keys["suite"], "experiment": keys["experiment"],
+                         "kernel": keys["case"] + " " + keys["metric"], "device": device, "median_a": med_a,
+                         "median_b": med_b, "ratio": med_b / med_a, "n_a": np.isfinite(a).sum(1),
+                         "n_b": np.isfinite(b).sum(1), "p_change": res.p_change_holm,
+                         "p_equiv": res.p_equiv_holm, "status": res.status, "kind": "metric"}), only

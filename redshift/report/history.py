@@ -24,10 +24,10 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 from scipy import stats as sps
 
+from redshift.errors import BadInput
 from redshift.report import gitgraph, runs
 from redshift.report.terminal import num
 from redshift.results import Database
-from redshift.runner import BadInput
 from redshift.suite import Case
 
 _VERDICTS = ("SELECT v.run_id, v.suite, v.status AS verdict, v.effect AS value, v.ci_low, v.ci_high, v.n, "
@@ -52,11 +52,24 @@ class History:
         return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
 
+def _declared(claim: str) -> bool:
+    """Whether an installed suite declares ``claim`` (so that `redshift run --claims` would accept it)."""
+    from redshift.registry import UnknownSuite, discover
+
+    try:
+        return any(c.id == claim for s in discover().values() for c in s.claims)
+    except (ImportError, UnknownSuite):
+        return False
+
+
 def history(db: Database, claim: str, *, metric: str | None = None, case: str | None = None,
             budget: str | None = None, cwd: Path | None = None) -> History:
     """The history of ``claim`` (see the module docstring); BadInput when it was never measured."""
     rows = pd.read_sql_query(_VERDICTS, db.conn, params=(claim,))
     if rows.empty:
+        if not _declared(claim):
+            raise BadInput(f"claim {claim!r} has no verdict in {db.path} and no installed suite declares it; "
+                           "`redshift list` shows the claims")
         raise BadInput(f"claim {claim!r} has no verdict in {db.path}; run `redshift run --claims {claim}` first")
     budget = budget or str(rows["budget"].iloc[-1])
     rows = rows[rows["budget"] == budget]

@@ -23,14 +23,16 @@ from redshift.report import runs
 from redshift.report.plots import verdict_plot
 from redshift.report.terminal import num
 from redshift.results import Database
-from redshift.runner import BadInput
+from redshift.errors import BadInput
 
 IMAGE = (".png", ".svg", ".jpg", ".jpeg", ".gif")
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#212121}
 table{border-collapse:collapse;margin:1em 0;font-size:90%}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#eceff1}.supported{color:#2e7d32;font-weight:600}.refuted{color:#c62828;font-weight:600}
 .inconclusive{color:#ef6c00}.muted{color:#757575}figure{display:inline-block;margin:0.5em;vertical-align:top}
-figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:85%;color:#555}"""
+figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:85%;color:#555}
+td.id,td.supported,td.refuted,td.inconclusive{white-space:nowrap}"""
+NOWRAP = ("claim", "suite", "95% CI", "effect", "Holm p", "decisive at", "predicted")
 
 
 @dataclass(frozen=True)
@@ -57,22 +59,27 @@ def _rel(path: Path, root: Path) -> str:
     return quote(Path(os.path.relpath(path, root)).as_posix())
 
 
+def _cell(column: str, value: object, status_col: str | None) -> str:
+    if column == status_col:
+        return f"<td class=\"{_e(value)}\">{_e(value)}</td>"
+    return f"<td class=\"id\">{_e(value)}</td>" if column in NOWRAP else f"<td>{_e(value)}</td>"
+
+
 def _table(frame: pd.DataFrame, status_col: str | None = None) -> str:
-    """An HTML table of ``frame`` (escaped), the status column classed for colour."""
+    """An HTML table of ``frame`` (escaped), the status column classed for colour, ids never wrapped."""
     head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
     body = []
     for row in frame.to_dict("records"):
-        cells = "".join(f"<td class=\"{_e(v)}\">{_e(v)}</td>" if c == status_col else f"<td>{_e(v)}</td>"
-                        for c, v in row.items())
+        cells = "".join(_cell(c, v, status_col) for c, v in row.items())
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def verdict_frame(verdicts: pd.DataFrame) -> pd.DataFrame:
-    """The verdict table as shown: numbers rounded, the CI as one column."""
-    col = lambda name: verdicts[name] if name in verdicts else pd.Series([None] * len(verdicts))  # noqa: E731
+    """A suite's verdict table as shown: numbers rounded, the CI as one column (one table per suite)."""
+    col = lambda name: verdicts[name] if name in verdicts else pd.Series([None] * len(verdicts), index=verdicts.index)  # noqa: E731,E501
     return pd.DataFrame({
-        "suite": verdicts["suite"], "claim": verdicts["claim"], "statement": verdicts["statement"].fillna(""),
+        "claim": verdicts["claim"], "statement": verdicts["statement"].fillna(""),
         "verdict": verdicts["status"], "predicted": verdicts["predicted"].fillna(""),
         "binding part": col("binding").fillna(""),
         "effect": [f"{num(e)} {u or ''}".strip() for e, u in zip(verdicts["effect"], col("unit"))],
@@ -178,7 +185,8 @@ def _page(info: dict, verdicts: pd.DataFrame, sections: list[_Section], parts: p
             f"<h2>verdicts</h2><p>{len(verdicts)} claims: {_e(summary)}. A claim is supported when its whole 95% CI "
             "lies in its support region and its Holm-adjusted p is at most 0.05. <span class=\"muted\">Inconclusive "
             "is not evidence against a claim: the run could not tell.</span></p>",
-            _table(verdict_frame(verdicts), status_col="verdict")]
+            *(f"<h3>{_e(name)}</h3>" + _table(verdict_frame(group), status_col="verdict")
+              for name, group in verdicts.groupby("suite", sort=True))]
     if parts is not None and len(parts):
         body += ["<h2>parts</h2><p>Each claim is a conjunction of parts, each a quantity of the paper in its own "
                  "unit; a gate is a precondition. The verdict table reports the binding part.</p>",

@@ -15,7 +15,7 @@ import pandas as pd
 
 from redshift.report import gitgraph
 from redshift.results import Database
-from redshift.runner import BadInput
+from redshift.errors import BadInput
 
 
 @dataclass(frozen=True)
@@ -69,15 +69,17 @@ def run_label(info: dict) -> str:
 
 
 _MEASUREMENTS = ("SELECT suite, experiment, case_name AS \"case\", params, replicate, metric, value, unit, "
-                 "direction, margin FROM measurements WHERE run_id = ? ORDER BY id")
+                 "direction, margin, kind FROM measurements WHERE run_id = ? ORDER BY id")
 
 
 def measurements(db: Database, run_id: int) -> pd.DataFrame:
-    """Long frame of a run's measurements with unit, direction and margin (NULL value -> NaN)."""
-    frame = pd.read_sql_query(_MEASUREMENTS, db.conn, params=(run_id,))
+    """Long frame of a run's measurements with unit, direction, margin and kind (NULL value -> NaN)."""
+    sql = _MEASUREMENTS if getattr(db, "version", 4) >= 4 else _MEASUREMENTS.replace(", kind FROM", ", NULL AS kind FROM")
+    frame = pd.read_sql_query(sql, db.conn, params=(run_id,))
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     frame["margin"] = pd.to_numeric(frame["margin"], errors="coerce").fillna(0.0)
     frame["direction"] = frame["direction"].fillna("none")
+    frame["kind"] = frame["kind"].fillna("science")  # rows stored before schema 4 carry no kind
     return frame
 
 

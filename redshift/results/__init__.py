@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from redshift.results.db import Database, DatabaseError, RunInfo, resolve_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Database", "DatabaseError", "RunInfo", "read", "read_verdicts", "resolve_path"]
 
@@ -24,6 +26,8 @@ def read(db: str | os.PathLike | None = None, run: int | None = None) -> pd.Data
     ``run`` restricts to one run id. Machine fields are expanded to ``cpu``, ``gpu`` and
     ``torch`` columns; case parameters stay as a JSON string in ``params``.
     """
+    import pandas as pd
+
     with Database(db, create=False) as database:
         where, args = ("WHERE m.run_id = ?", (run,)) if run is not None else ("", ())
         frame = pd.read_sql_query(_MEASUREMENTS.format(where=where), database.conn, params=args)
@@ -37,6 +41,8 @@ def read(db: str | os.PathLike | None = None, run: int | None = None) -> pd.Data
 
 def read_verdicts(db: str | os.PathLike | None = None, run: int | None = None) -> pd.DataFrame:
     """One row per verdict, with the run's commit and budget."""
+    import pandas as pd
+
     with Database(db, create=False) as database:
         where, args = ("WHERE v.run_id = ?", (run,)) if run is not None else ("", ())
         sql = ("SELECT v.*, r.commit_sha AS \"commit\", r.budget, r.device FROM verdicts v "

@@ -14,7 +14,7 @@ from redshift.chunks import Chunk
 from redshift.results.db import Database, now
 
 MEASUREMENT_SQL = ("INSERT OR IGNORE INTO measurements (run_id, suite, experiment, case_name, params, replicate,"
-                   " metric, value, unit, direction, margin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                   " metric, value, unit, direction, margin, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 TIMING_SQL = ("INSERT INTO timings (run_id, suite, experiment, kernel, device, median_s, iqr_s, repeat, samples,"
               " parallel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 

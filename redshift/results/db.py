@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from redshift.results.schema import APP, SCHEMA_VERSION, V1, migrate
+from redshift.results.schema import APP, READABLE_FROM, SCHEMA_VERSION, V1, migrate
 
 DEFAULT_DB = Path("results") / "redshift.sqlite"
 
@@ -29,12 +29,23 @@ def resolve_path(db: str | os.PathLike | None) -> Path:
     return Path(db or os.environ.get("REDSHIFT_DB") or DEFAULT_DB)
 
 
+def out_folder(db: str | os.PathLike | None) -> Path:
+    """Where pictures of ``db``'s runs go: ``<db folder>/out/<db name>/``, beside the database, so
+    figures of two databases never overwrite each other (results/out/redshift/ for the default)."""
+    path = resolve_path(db)
+    return path.parent / "out" / path.stem
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _inspect(path: Path) -> int | None:
-    """The schema version of an existing redshift database, None for a new/empty file; raise if foreign."""
+def _inspect(path: Path, check: bool = False) -> int | None:
+    """The schema version of an existing redshift database, None for a new/empty file; raise if foreign.
+
+    ``check`` (before a write) also runs ``PRAGMA quick_check``, so a file with damaged pages is
+    refused before anything is written. Nothing is created beside the file (see ``_ro_uri``).
+    """
     if not path.exists() or path.stat().st_size == 0:
         return None
     try:
@@ -47,11 +58,15 @@ def _inspect(path: Path) -> int | None:
                 raise DatabaseError(f"{path} is an SQLite file but not a redshift results database; "
                                     "pass another path with --db or REDSHIFT_DB")
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)")] if check else ["ok"]
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path} is not a readable redshift database ({exc}); "
-                            "move it aside or pass another path with --db") from None
+        raise DatabaseError(f"{path} is not a readable redshift database ({exc}); it was left untouched: "
+                            "pass another path with --db") from None
+    if problems != ["ok"]:
+        raise DatabaseError(f"{path} is damaged (quick_check: {problems[0]}); it was left untouched: "
+                            "restore it from a copy or pass another path with --db")
     if meta.get("app") != APP:
         raise DatabaseError(f"{path} is not a redshift results database; pass another path with --db")
     version = int(meta.get("schema_version", "0"))
@@ -62,8 +77,30 @@ def _inspect(path: Path) -> int | None:
 
 
 def _ro_uri(path: Path) -> str:
-    """A read-only SQLite URI for ``path`` (quoted, so '#', '?' and '%' in names are safe)."""
-    return path.resolve().as_uri() + "?mode=ro"
+    """A read-only SQLite URI for ``path`` (quoted, so '#', '?' and '%' in names are safe).
+
+    Without a ``-wal`` file beside it no connection is open (the last one to close removes it), so
+    the file is opened ``immutable``: no ``-wal``/``-shm`` is created beside a refused file, and a
+    file on a read-only file system can be read.
+    """
+    wal = path.with_name(path.name + "-wal")
+    return path.resolve().as_uri() + ("?mode=ro" if wal.exists() else "?mode=ro&immutable=1")
+
+
+def _writable(path: Path, exists: bool) -> None:
+    """Raise DatabaseError (nothing written) when ``path`` cannot be written or created."""
+    folder = path.parent
+    try:
+        if not exists:
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create a results database at {path}: {exc.strerror or exc}; "
+                            "pass a writable path with --db") from None
+    if exists and not os.access(path, os.W_OK):
+        raise DatabaseError(f"{path} is read-only; pass a writable path with --db")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        verb = "write to" if exists else "create a results database in"
+        raise DatabaseError(f"cannot {verb} {folder} (read-only); pass a writable path with --db")
 
 
 @dataclass(frozen=True)
@@ -86,26 +123,29 @@ class Database:
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True) -> None:
         """Open ``path``; ``create=False`` opens read-only and never creates, migrates or converts."""
         self.path = resolve_path(path)
-        version = _inspect(self.path)
+        version = _inspect(self.path, check=create)
         if version is None and not create:
             raise DatabaseError(f"no results database at {self.path}; run `redshift run` first or pass --db")
         if not create:
             self.conn = sqlite3.connect(_ro_uri(self.path), uri=True, timeout=60, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
-            if version < SCHEMA_VERSION:
+            if version < READABLE_FROM:
                 self.conn.close()
                 raise DatabaseError(f"{self.path} has schema version {version}; any `redshift run` with "
                                     f"--db {self.path} migrates it to {SCHEMA_VERSION}")
+            self.version = version
             return
-        if version is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        _writable(self.path, exists=self.path.exists())
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot open {self.path} for writing ({exc}); pass a writable path with --db") from None
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA busy_timeout = 60000")
         self._wal()
         if version is None:
             self._create()
-        migrate(self.conn)
+        self.version = migrate(self.conn)
 
     def _wal(self) -> None:
         """Switch to WAL once; another process switching at the same moment is waited for."""
@@ -159,10 +199,10 @@ class Database:
 
     def write_replicate(self, run_id: int, rows: Iterable[tuple]) -> None:
         """One replicate's measurements in one transaction: (suite, experiment, case, params, rep, metric,
-        value, unit, direction, margin) tuples."""
+        value, unit, direction, margin, kind) tuples."""
         self._tx("INSERT INTO measurements (run_id, suite, experiment, case_name, params, replicate, metric, value,"
-                 " unit, direction, margin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 [(run_id, *r) for r in rows])
+                 " unit, direction, margin, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 [(run_id, *r, *(None,) * (11 - len(r))) for r in rows])  # kind: None when not given
 
     def write_verdicts(self, run_id: int, suite: str, suite_version: str, verdicts: Iterable[Any]) -> None:
         """A suite's verdicts and their parts, in one transaction."""

@@ -9,6 +9,8 @@ adds a globally unique id per run (``uuid``; the local integer id stays), the ru
 executor, the provenance of a merged run (``origin``), a ``parallel`` flag on timings, and the
 stored chunk plan (``run_chunks``: one row per chunk, pending / done / failed). Migrations apply in
 sorted order; gaps are fine.
+parameters on measurements, Holm p and rule on verdicts, and the kernel timings table. Version 4
+adds the metric kind on measurements ("science" or "timing"; NULL in older rows reads as science).
 Migrations only add; results are never rewritten.
 """
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import sqlite3
 
 APP = "redshift"
-SCHEMA_VERSION = 5
 
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -85,6 +86,9 @@ CREATE TABLE verdict_parts (
 );
 CREATE INDEX verdict_parts_verdict ON verdict_parts(verdict_id);
 """,
+    4: """
+ALTER TABLE measurements ADD COLUMN kind TEXT;
+""",
     5: """
 ALTER TABLE runs ADD COLUMN uuid TEXT;
 ALTER TABLE runs ADD COLUMN inputs TEXT;
@@ -101,6 +105,10 @@ CREATE TABLE run_chunks (
 );
 """,
 }
+SCHEMA_VERSION = max(MIGRATIONS)
+# Read commands open files from this version on without migrating them (they never write); readers
+# treat the columns of later migrations as absent (measurements.kind: science).
+READABLE_FROM = 2
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -92,10 +92,12 @@ def _heatmaps(frame: pd.DataFrame, metrics: Sequence[str], panel: str, name: str
             table = rows.groupby([rows_key, cols_key])["value"].mean().unstack(cols_key)
             table = table.reindex(index=_levels(rows[rows_key]), columns=_levels(rows[cols_key]))
             image = axes[i, j].imshow(table.to_numpy(float), vmin=span[0], vmax=span[1], cmap=cmap, aspect="auto")
-            axes[i, j].set_xticks(range(table.shape[1]), [_fmt(c) for c in table.columns], fontsize=7, rotation=90)
-            axes[i, j].set_yticks(range(table.shape[0]), [str(r) for r in table.index], fontsize=7)
-            axes[i, j].set_title(f"{metric}, {panel} = {_fmt(level)}", fontsize=8)
-            axes[i, j].set_xlabel(cols_key, fontsize=7)
+            axes[i, j].set_xticks(range(table.shape[1]), [_fmt(c) for c in table.columns], fontsize=9,
+                                  rotation=45 if table.shape[1] > 6 else 0, ha="right" if table.shape[1] > 6 else "center")
+            axes[i, j].set_yticks(range(table.shape[0]), [str(r) for r in table.index], fontsize=9)
+            axes[i, j].set_title(f"{metric}, {panel} = {_fmt(level)}", fontsize=10)
+            axes[i, j].set_xlabel(cols_key, fontsize=9)
+            axes[i, j].set_ylabel(rows_key, fontsize=9)
         fig.colorbar(image, ax=list(axes[i]), shrink=0.8, label=label)
     return _save(fig, out_dir, name)
 
@@ -129,9 +131,9 @@ def _lines(frame: pd.DataFrame, metrics: Sequence[str], x: str, hue: str, name: 
                 ax.errorbar(cells.index, cells["mean"], yerr=cells["se"], marker="o", ms=3, capsize=2,
                             color=colour[h], label=str(h))
             _axis(ax, x, _levels(rows[x]), log_x)
-            ax.set_title(metric + (f", {panel} = {_fmt(level)}" if level is not None else ""), fontsize=8)
+            ax.set_title(metric + (f", {panel} = {_fmt(level)}" if level is not None else ""), fontsize=10)
             if not rows.empty:
-                ax.legend(fontsize=6, title=hue, title_fontsize=7)
+                ax.legend(fontsize=8, title=hue, title_fontsize=8)
     return _save(fig, out_dir, name)
 
 
@@ -165,15 +167,15 @@ def gallery(frame: pd.DataFrame, out_dir: Path) -> Path | None:
         return None
     acts, alphas = _levels(cells["act"]), _levels(cells["alpha"])
     values = regenerate(cells, str(frame["suite"].iloc[0]), GALLERY_GRID)  # (n, G, G)
-    fig = Figure(figsize=(1.3 * len(alphas) + 0.6, 1.4 * len(acts)), layout="constrained")
+    fig = Figure(figsize=(2.0 * len(alphas) + 0.6, 2.1 * len(acts)), layout="constrained")
     axes = np.asarray(fig.subplots(len(acts), len(alphas), squeeze=False))
     for ax in axes.flat:
         ax.set_axis_off()
     for k, cell in enumerate(cells.itertuples()):
         ax = axes[acts.index(cell.act), alphas.index(cell.alpha)]
         ax.imshow(values[k].T.numpy(), origin="lower", extent=(-1, 1, -1, 1), cmap="viridis")  # x1 right, x2 up
-        ax.set_title(f"{cell.act}, alpha={_fmt(cell.alpha)}\nC={cell.value:.2f}", fontsize=6)
-    fig.suptitle(f"random MLPs, L = {int(cells['depth'].iloc[0])}, width {WIDTH} (seed 0 of each cell)", fontsize=8)
+        ax.set_title(f"{cell.act}, alpha={_fmt(cell.alpha)}\nC={cell.value:.2f}", fontsize=9)
+    fig.suptitle(f"random MLPs, L = {int(cells['depth'].iloc[0])}, width {WIDTH} (seed 0 of each cell)", fontsize=11)
     return _save(fig, out_dir, "random_mlp_gallery")
 
 

@@ -109,8 +109,9 @@ BITS_MAX = math.log2(max(c.gc.draw_cap for c in CONFIG.values()))  # -log2(K/T) 
 PCT, SIGNED_PCT, SHARE, POSITIVE = (0.0, 100.0), (-100.0, 100.0), (0.0, 1.0), (0.0, math.inf)
 
 
-def _m(unit: str, direction: str, doc: str, rng: tuple[float, float], margin: float = 0.0) -> Metric:
-    return Metric(unit=unit, direction=direction, margin=margin, doc=doc, range=rng)
+def _m(unit: str, direction: str, doc: str, rng: tuple[float, float], margin: float = 0.0,
+       kind: str = "science") -> Metric:
+    return Metric(unit=unit, direction=direction, margin=margin, doc=doc, range=rng, kind=kind)
 
 
 METRICS = {
@@ -135,8 +136,10 @@ METRICS = {
     "gc_tie_test": _m("fraction", "none", "share of tied test inputs, accepted G&C networks", SHARE),
     "sgd_tie_train": _m("fraction", "none", "share of tied training inputs, fitting SGD runs", SHARE),
     "sgd_tie_test": _m("fraction", "none", "share of tied test inputs, fitting SGD runs", SHARE),
-    "gc_draws_per_s": _m("1/s", "higher", "G&C throughput: new draws per second, all sets together", POSITIVE),
-    "gc_accepted_per_s": _m("1/s", "higher", "G&C accepted networks per second, all sets together", POSITIVE),
+    "gc_draws_per_s": _m("1/s", "higher", "G&C throughput: new draws per second, all sets together", POSITIVE,
+                         kind="timing"),
+    "gc_accepted_per_s": _m("1/s", "higher", "G&C accepted networks per second, all sets together", POSITIVE,
+                            kind="timing"),
     "gc_wn_loss": _m("nats", "none", "G&C weight-normalised training loss (D9), exploratory", POSITIVE),
     "gc_lip_loss": _m("nats", "none", "G&C Lipschitz-normalised training loss (D9), exploratory", POSITIVE),
     "sgd_wn_loss": _m("nats", "none", "SGD weight-normalised training loss (D9), exploratory", POSITIVE),

@@ -61,13 +61,14 @@ def _acceptance_plot(frame: pd.DataFrame, out_dir: Path) -> Path:
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for (arch, size), sub in frame.groupby(["arch", "size"]):
         c = _curve(sub, "gc_neglog2p", "n")
-        ax.plot(c["n"], c["mean"], marker="o", label=f"{arch} {size}")
+        what = "width" if SWEEP.get(arch) == "width" else "hidden layers"
+        ax.plot(c["n"], c["mean"], marker="o", label=f"{arch}, {what} {size}")
         ax.fill_between(c["n"], c["lo"], c["hi"], alpha=0.2)
     ns = np.sort(frame["n"].dropna().unique())
     ax.plot(ns, ns, "k--", label="coin flip: n")
     ax.set_xlabel("training-set size n")
     ax.set_ylabel("-log2 P(fit)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8, title="architecture, size", title_fontsize=8)
     path = out_dir / "neglog2p_vs_n.png"
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -9,7 +9,7 @@ from redshift.results import Database
 from synth import git
 
 FIG_SUITE = Path(__file__).parent / "fig_suite"
-collect_ignore = ["fig_suite"]  # a suite package used as test data, not a suite of this project
+collect_ignore = ["fig_suite", "gate_suite"]  # a suite package used as test data, not a suite of this project
 
 
 @pytest.fixture

@@ -135,13 +135,20 @@ def test_no_flip_no_trip_and_commits_resolve(db_path, capsys):
     assert main(["compare", "aaaaaaa", "bbbbbbb", "--fail-on", "flip"]) == 0
 
 
-def test_a_slower_kernel_is_a_regression(db_path, capsys):
-    """Timings twice as slow: the kernel row is a regression and --fail-on regression trips."""
+def test_a_slower_kernel_trips_the_timing_gate(db_path, capsys):
+    """Timings twice as slow: the kernel row is a regression and --fail-on timing trips."""
     a, b = _two_runs(db_path, "supported", slow=2.0)
-    code = main(["compare", str(a), str(b), "--json", "--fail-on", "regression"])
+    code = main(["compare", str(a), str(b), "--json", "--fail-on", "timing"])
     payload = json.loads(capsys.readouterr().out)
     assert code == 1 and payload["tripped"] and payload["timings"][0]["status"] == "regression"
     assert payload["timings"][0]["ratio"] == pytest.approx(2.0)
+
+
+def test_a_slower_kernel_is_no_science_regression(db_path, capsys):
+    """Timings twice as slow, science unchanged: --fail-on regression and any-change do not trip."""
+    a, b = _two_runs(db_path, "supported", slow=2.0)
+    assert main(["compare", str(a), str(b), "--fail-on", "regression"]) == 0
+    assert main(["compare", str(a), str(b), "--fail-on", "any-change"]) == 0
 
 
 def test_json_lists_both_verdicts_and_metric_spreads(db_path, capsys):

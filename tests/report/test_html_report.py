@@ -15,7 +15,7 @@ from redshift.results import Database
 
 from synth import synth_run, verdict
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+BROWSERS = ("chromium", "chromium-browser", "chromium-headless-shell", "google-chrome", "google-chrome-stable", "chrome")
 
 
 class _Refs(HTMLParser):
@@ -94,6 +94,15 @@ def test_cli_report_for_a_suite_that_is_not_installed(db_path, tmp_path, capsys)
     text = (out / "index.html").read_text()
     assert "TOY-1" in text and "not installed here" in text and "kern" in text
     assert (out / "toy" / "redshift-verdicts.png").is_file()
+
+
+def test_claim_ids_never_wrap_on_the_page(db_path, tmp_path):
+    """Claim cells carry the 'id' class, which the page's CSS keeps on one line; one table per suite."""
+    synth_run(db_path, "a" * 40, {(0, "x"): [1.0, 2.0, 3.0]}, verdicts=[verdict("TOY-12", "supported")])
+    assert main(["report", "--out", str(tmp_path / "site")]) == 0
+    text = (tmp_path / "site" / "index.html").read_text()
+    assert '<td class="id">TOY-12</td>' in text and "td.id," in text and "white-space:nowrap" in text
+    assert "<h3>toy</h3><table>" in text
 
 
 def test_report_without_out_is_bad_input(db_path, capsys):

@@ -4,7 +4,6 @@ margins, helpers."""
 import math
 
 import numpy as np
-import pytest
 import torch
 
 from redshift import Case, Table
