@@ -124,12 +124,14 @@ def _summary(rows: Sequence[dict]) -> None:
     undecided = [r["claim"] for r in rows if views.undecided(r)]
     families = sorted({(r.get("family") or r.get("suite", ""), r.get("family_size") or 0) for r in rows})
     scope = "; Holm families: " + ", ".join(f"{f} ({k} claims)" for f, k in families) if families else ""
-    out.print(f"{len(rows)} claim{'s' if len(rows) != 1 else ''}: {counts['supported']} supported, {counts['refuted']} refuted, "
-              f"{counts['inconclusive']} inconclusive" + (f"; contradicting the paper: {', '.join(wrong)}" if wrong else "")
-              + scope)
+    out.print(f"{len(rows)} claim{'s' if len(rows) != 1 else ''}: {counts['supported']} supported, "
+              f"{counts['refuted']} refuted, {counts['inconclusive']} inconclusive"
+              + (f"; contradicting the paper: {', '.join(wrong)}" if wrong else ""), soft_wrap=True)
+    if scope:
+        out.print(scope.lstrip("; "), soft_wrap=True)
     if undecided:
         out.print(f"[bold red]UNDECIDED where declared decisive ({len(undecided)}):[/] {', '.join(undecided)} "
-                  "(fails only with --strict)")
+                  "(fails only with --strict)", soft_wrap=True)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

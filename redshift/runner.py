@@ -268,7 +268,9 @@ def complete(session: Session, suites: Sequence[Suite], chosen: dict[str, list[C
     if driver.failures:
         session.finish("incomplete")
         key, exc = next(iter(driver.failures.items()))
-        raise RunIncomplete(f"run {session.run_id} is incomplete: {len(driver.failures)} of {len(driver.plan)} "
+        where = f"run {session.run_id} in {session.db.path} is kept, marked incomplete" if session.db is not None \
+            else f"run {session.run_id} is incomplete"
+        raise RunIncomplete(f"{where}: {len(driver.failures)} of {len(driver.plan)} "
                             f"chunks failed (first {key}: {type(exc).__name__}: {exc}); the other chunks are "
                             f"stored; fix the cause and run `redshift run --resume {session.run_id}`")
     session.finish("complete")

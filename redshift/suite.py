@@ -261,3 +261,6 @@ class Reporter(ContextHooks):
 
     def chunk_done(self, tracker: Any, chunk: Any) -> None:
         """A chunk arrived (and was stored)."""
+
+    def chunk_failed(self, tracker: Any, chunk: Any, error: BaseException) -> None:
+        """A chunk failed for good (the run will end incomplete)."""

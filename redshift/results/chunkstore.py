@@ -54,7 +54,7 @@ def store_chunk(db: Database, run_id: int, chunk: Chunk, rows: Iterable[tuple], 
                                 (run_id, chunk.key)).fetchone()
         if state is not None and state[0] == "done":
             return False
-        db.conn.executemany(MEASUREMENT_SQL, [(run_id, *r) for r in rows])
+        db.conn.executemany(MEASUREMENT_SQL, [(run_id, *r, *(None,) * (11 - len(r))) for r in rows])  # kind: None if not given
         db.conn.executemany(TIMING_SQL, [(run_id, chunk.suite, chunk.experiment, s.name, s.device, s.median, s.iqr,
                                           s.repeat, json.dumps(list(s.samples)), int(parallel)) for s in timings])
         db.conn.execute("INSERT OR IGNORE INTO run_chunks (run_id, chunk_key, suite, experiment, spec, n_cases,"
@@ -69,7 +69,7 @@ def store_chunk(db: Database, run_id: int, chunk: Chunk, rows: Iterable[tuple], 
 def stream_rows(db: Database, run_id: int, rows: Iterable[tuple]) -> None:
     """One replicate's rows as soon as it is measured (serial runs: a killed run keeps its replicates)."""
     with _tx(db):
-        db.conn.executemany(MEASUREMENT_SQL, [(run_id, *r) for r in rows])
+        db.conn.executemany(MEASUREMENT_SQL, [(run_id, *r, *(None,) * (11 - len(r))) for r in rows])  # kind: None if not given
 
 
 def mark_failed(db: Database, run_id: int, chunk: Chunk, error: str) -> None:

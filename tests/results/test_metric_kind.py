@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from redshift.report import runs
+from redshift.results.schema import SCHEMA_VERSION
 from redshift.results import Database
 from redshift.runner import run_suites
 from redshift.suite import Metric
@@ -19,7 +20,7 @@ def test_an_old_file_migrates_to_a_kind_column(tmp_path):
     with Database(path) as db:
         columns = {r[1] for r in db.query("PRAGMA table_info(measurements)")}
         assert "kind" in columns
-        assert db.query("SELECT value FROM meta WHERE key='schema_version'")[0][0] == "4"
+        assert db.query("SELECT value FROM meta WHERE key='schema_version'")[0][0] == str(SCHEMA_VERSION)
         assert set(runs.measurements(db, 1)["kind"]) == {"science"}
 
 

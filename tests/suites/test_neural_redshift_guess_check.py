@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from redshift import Case, Context, Table
+from redshift import Case, Context
 from redshift.data.grids import grid_points
 from redshift.nets.mlp import MLPConfig, mlp_forward, sample_mlps, sample_unbiased, unbiased_forward
 
