@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-STATUS_STYLE = {"supported": "green", "refuted": "red", "inconclusive": "yellow"}
+STATUS_STYLE = {"UNDECIDED": "bold red", "supported": "green", "refuted": "red", "inconclusive": "yellow"}
 MIN_TEXT = 16
 
 
@@ -59,7 +59,7 @@ def effect_text(r: dict) -> str:
 def verdict_table(rows: Sequence[dict], title: str, width: int, wide: bool = False) -> RichTable:
     """claim, verdict, predicted, effect [95% CI], n (+ statement to fit; wide: + p, Holm p, time)."""
     cells = {"claim": [r["claim"] for r in rows],
-             "verdict": [r["status"] + (" UNDECIDED" if undecided(r) else "") for r in rows],
+             "verdict": ["UNDECIDED" if undecided(r) else r["status"] for r in rows],
              "predicted": [r["predicted"] for r in rows], "effect [95% CI]": [effect_text(r) for r in rows],
              "n": [str(r["n"]) for r in rows]}
     if wide:
@@ -85,13 +85,16 @@ def _with_text(title: str, cells: dict[str, list[str]], text_name: str, text: li
         return _blocks(title, cells, text)
     names = list(cells)
     table = RichTable(title=title, title_justify="left")
-    table.add_column(names[0], no_wrap=True)
+    table.add_column(names[0], no_wrap=True, min_width=max(len(v) for v in [names[0], *cells[names[0]]]))
     room = _width_left(width, [[n, *c] for n, c in cells.items()])
     show_text = room >= MIN_TEXT
     if show_text:
         table.add_column(text_name, overflow="ellipsis", no_wrap=True, max_width=room, min_width=MIN_TEXT)
-    for name in names[1:]:
-        table.add_column(name, no_wrap=True, justify="right" if name in ("n", "time") else "left")
+    for name in names[1:]:  # an effect with its unit may fold onto a second line; ids and verdicts never do
+        longest = max(len(v) for v in [name, *cells[name]])
+        folds = name.startswith("effect")
+        table.add_column(name, no_wrap=not folds, overflow="fold" if folds else "ellipsis",
+                         min_width=None if folds else longest, justify="right" if name in ("n", "time") else "left")
     for i in range(len(text)):
         row = [_styled(n, cells[n][i]) for n in names]
         table.add_row(row[0], *([escape(text[i])] if show_text else []), *row[1:])
