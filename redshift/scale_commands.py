@@ -22,9 +22,9 @@ class ChunkProgress:
     progress: Any
 
     def planned(self, tracker: Any) -> None:
-        self.parts = {key: self.progress.add_task(f"{p.suite}/{p.experiment}: 0/{p.chunks} chunks", total=p.cases)
-                      for key, p in tracker.parts.items()}
-        self.overall = self.progress.add_task("all: ETA -", total=tracker.overall().cases)
+        self.parts = {key: self.progress.add_task(f"{p.suite}/{p.experiment}: 0/{p.chunks} chunks", total=p.cases,
+                                                  count=f"0/{p.cases} cases") for key, p in tracker.parts.items()}
+        self.overall = self.progress.add_task("all: ETA -", total=tracker.overall().cases, count="")
         self.chunk_done(tracker, None)
 
     def chunk_done(self, tracker: Any, chunk: Any) -> None:
@@ -33,11 +33,12 @@ class ChunkProgress:
         for key, task in getattr(self, "parts", {}).items():
             p = tracker.parts[key]
             failed = f", {p.chunks_failed} failed" if p.chunks_failed else ""
-            self.progress.update(task, completed=p.cases_done,
+            self.progress.update(task, completed=p.cases_done, count=f"{p.cases_done}/{p.cases} cases",
                                  description=f"{p.suite}/{p.experiment}: {p.chunks_done}/{p.chunks} chunks{failed}")
         if hasattr(self, "overall"):
             total = tracker.overall()
-            self.progress.update(self.overall, completed=total.cases_done, description=f"all: {total.chunks_done}/"
+            self.progress.update(self.overall, completed=total.cases_done, count=f"{total.cases_done}/{total.cases} cases",
+                                 description=f"all: {total.chunks_done}/"
                                  f"{total.chunks} chunks, ETA {fmt_seconds(tracker.eta())}")
 
     def chunk_failed(self, tracker: Any, chunk: Any, error: BaseException) -> None:

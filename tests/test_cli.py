@@ -128,3 +128,9 @@ def test_export_of_an_unknown_run_is_bad_input(toy_env, capsys):
     _run(capsys, "run", "toy", "--device", "cpu", "--no-progress")
     code, _, err = _run(capsys, "export", "--run", "999")
     assert code == 2 and "no run 999" in err
+
+
+def test_run_with_the_progress_bars_on(toy_env, capsys):
+    """The default run (progress bars on stderr, per experiment and overall) completes and prints its table."""
+    code, out, err = _run(capsys, "run", "toy", "--device", "cpu")
+    assert code == 0 and "TOY-1" in out and "chunks" in err
