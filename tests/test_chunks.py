@@ -57,3 +57,17 @@ def test_a_chunk_round_trips_through_json():
     """A chunk stored with a run reads back equal (same key)."""
     chunk = Chunk("s", "e", "smoke", 2, ("e[x=1]", "e[x=2]"), 7)
     assert Chunk.from_json(chunk.to_json()) == chunk and Chunk.from_json(chunk.to_json()).key == chunk.key
+
+
+def test_sgd_vs_architecture_splits_its_sweeps_by_architecture_and_size():
+    """The mlp experiment is planned as one chunk per (arch, size), each with every n and pair of that group
+    (verified bit-identical to the unsplit run on CPU, wall-clock metrics aside)."""
+    from redshift.registry import select
+
+    suite = select(["sgd_vs_architecture"])[0]
+    chunks = [c for c in plan([suite], {suite.name: list(suite.claims)}, "smoke") if c.experiment == "mlp"]
+    cases = {c.name: c for c in suite.experiments[0].cases_for("smoke")}
+    groups = {(cases[n]["arch"], cases[n]["size"]) for n in cases}
+    assert len(chunks) == len(groups) > 1
+    for chunk in chunks:
+        assert len({(cases[n]["arch"], cases[n]["size"]) for n in chunk.cases}) == 1

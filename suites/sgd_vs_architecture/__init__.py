@@ -191,7 +191,7 @@ SUITE = Suite(
         "SA-10: an exact claim in the engine's sense: one training set whose priors disagree refutes it.",
     ),
     experiments=(
-        Experiment(name="mlp", cases=CASES, config=CONFIG, replicates=REPLICATES, metrics=METRICS,
+        Experiment(name="mlp", cases=CASES, config=CONFIG, replicates=REPLICATES, metrics=METRICS, split_by=("arch", "size"),
                    measure=protocol.measure, claims=MAIN_CLAIMS, figures=figures,
                    doc="G&C and SGD on the width and depth sweeps (spec section 3)"),
         Experiment(name="priors", cases={"smoke": PRIOR_CASE, "standard": PRIOR_CASE, "paper": PRIOR_CASE},
