@@ -16,13 +16,20 @@ inverting that same test, so interval and p never disagree:
   is an e-value), which removes the dependence on replicate order. The price of validity is stated
   honestly: n replicates all equal to v cannot give p below about 2 (m/v)^n, so a bounded metric
   at n = 4 cannot rule out an unseen failing seed, and such a claim stays undecided.
+- **Bounded on one side only** (e.g. a distance in [0, inf)): the test that needs the missing end
+  ("mean < m" with values unbounded above) never rejects: a few seeds far out, unseen, could put the
+  mean anywhere (with 10% of seeds at 10 and the rest at 0, the t-type tests below decided "mean < 1"
+  35% of the time at n = 10). Declare a finite range, or state the claim as a share of seeds. The
+  other direction uses the test below (conservative there for right-skewed data: <= 0.1% measured).
 - **Unbounded: Hall's skewness-corrected t, guarded by the exact sign test.** p = max(p_Hall,
   p_sign): Hall (1992, JRSSB 54(1), "On the removal of skewness by transformation") removes the
   first-order skewness term of the t statistic; the sign test (exact binomial on the count of
   replicates beyond the bound) is a continuous-in-the-data floor that replaces the former special
   case for constant data (ten values of 1.0 and nine of 1.0 with one 0.95 get the same p) and
-  keeps skewed data near nominal. Below 6 replicates the sign test cannot reach 0.05, so an
-  unbounded quantity is never decided on 5 or fewer replicates.
+  keeps moderately skewed data near nominal (exponential: <= 3.8% at n = 10-20). It is an
+  approximation: with no declared range nothing rules out heavy tails (lognormal(0, 1) 'less':
+  about 6%), which is why metrics should declare the range they have. Below 6 replicates the sign
+  test cannot reach 0.05, so an unbounded quantity is never decided on 5 or fewer replicates.
 
 The measured calibration of both (false support at the bound, power at 1 SD) is in README, "How a
 verdict is decided", and tests/test_inference.py.
@@ -117,11 +124,19 @@ def hall_sign_p(y: np.ndarray, bound: float | np.ndarray, side: Side) -> np.ndar
     return np.maximum(p_hall, p_sign)
 
 
+def unbounded_against(lo: float, hi: float, side: Side) -> bool:
+    """True when the range is bounded on one side only and the test needs the other: "mean < m" with
+    values unbounded above (or "mean > m" unbounded below). One unseen seed far out can move the mean
+    anywhere, and with one end declared the engine does not assume it away: such a test never rejects."""
+    return (math.isfinite(lo) != math.isfinite(hi)) and (
+        (side == "less" and not math.isfinite(hi)) or (side == "greater" and not math.isfinite(lo)))
+
+
 def p_value(y: np.ndarray, lo: float, hi: float, bound: float, side: Side) -> float:
     """Two-sided-scale p that the mean of the finite values of y is ``side`` of ``bound``."""
     y = np.asarray(y, dtype=float)
     y = y[np.isfinite(y)]
-    if y.size < 2 or not math.isfinite(bound):
+    if y.size < 2 or not math.isfinite(bound) or unbounded_against(lo, hi, side):
         return 1.0
     if method_for(lo, hi) == "betting":
         return float(betting_p((y - lo) / (hi - lo), (bound - lo) / (hi - lo), side))
@@ -143,7 +158,9 @@ def interval(y: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
     mean = float(y.mean())
     low = _edge(lambda m: hall_sign_p(y, m, "greater"), mean - span, mean, rejects_below=True)
     high = _edge(lambda m: hall_sign_p(y, m, "less"), mean, mean + span, rejects_below=False)
-    return (-math.inf if low <= mean - span else low), (math.inf if high >= mean + span else high)
+    low = -math.inf if low <= mean - span or unbounded_against(lo, hi, "greater") else low
+    high = math.inf if high >= mean + span or unbounded_against(lo, hi, "less") else high
+    return low, high
 
 
 def _edge(p_of, a: float, b: float, *, rejects_below: bool) -> float:

@@ -80,12 +80,12 @@ class PartResult:
 def _state(part: Part, lo: float, hi: float) -> PartState:
     if not (math.isfinite(lo) or math.isfinite(hi)) and lo != hi:
         return "neither"
+    if part.refute is not None and part.refute.contains(lo, hi) and not part.gate:
+        return "refute"  # where the declared regions overlap, evidence in the refute region wins
     if part.support.contains(lo, hi):
         return "support"
     if part.gate:
         return "gate failed"
-    if part.refute is not None and part.refute.contains(lo, hi):
-        return "refute"
     return "neither"
 
 

@@ -235,3 +235,13 @@ def test_an_exact_part_refutes_a_claim_on_one_violating_replicate():
     fit[2, 3] = 0.0
     v = _verdict(claim, _table(acc, fit=fit))
     assert v.status == "refuted" and v.parts[1].violations == 1
+
+
+def test_overlapping_regions_let_the_refute_region_win():
+    """support Above(-1) with refute Below(0) overlap on (-1, 0): an interval inside both is 'refute'."""
+    rng = np.random.default_rng(12)
+    x = np.array([1, 2, 4, 1, 2, 4], dtype=float)
+    acc = np.column_stack([np.clip(0.9 - x / 10 + rng.normal(0, 1e-3, 6), 0, 1) for _ in range(30)])
+    part = Part("rho", "rho", RankTrend("acc", "x", {"g": "a"}), support=Above(-1.0), refute=Below(0.0))
+    v = _verdict(Claim("C-16", "x", "sim", parts=(part,)), _table(acc))
+    assert v.parts[0].state == "refute" and v.status == "refuted"
