@@ -18,7 +18,10 @@ MIN_TEXT = 16
 
 
 def num(x: Any, digits: int = 3) -> str:
-    """A short number: 3 significant digits, '-' for missing/NaN, no exponent for everyday sizes."""
+    """A short number: 3 significant digits, '-' for missing/NaN, 'inf' for an open interval end, no exponent
+    for everyday sizes."""
+    if isinstance(x, float) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "-"
     if not isinstance(x, (int, float)):

@@ -19,6 +19,8 @@ from redshift.results import Database
 
 
 def _num(x: object) -> str:
+    if isinstance(x, float) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "-"
     return f"{float(x):.3g}"

@@ -273,10 +273,10 @@ class Database:
 
 
 def _real(x: Any) -> float | None:
-    """A float for SQLite, None for NaN/inf (stored as NULL)."""
+    """A float for SQLite: None (NULL) for NaN; an infinite interval end is kept (SQLite stores +-Inf)."""
     import math
 
-    return None if x is None or not math.isfinite(float(x)) else float(x)
+    return None if x is None or math.isnan(float(x)) else float(x)
 
 
 def create_v1_in_tx(conn: sqlite3.Connection) -> None:
