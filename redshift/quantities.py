@@ -166,18 +166,15 @@ class CellMean(_OneMetric):
 
 
 @dataclass(frozen=True)
-class Diff:
+class Diff(_OfSeveral):
     """Per replicate: ``b - a`` (replicate i of b paired with replicate i of a)."""
 
     b: Any
     a: Any
 
     @property
-    def metrics(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.b.metrics + self.a.metrics))
-
-    def selects(self, case) -> bool:
-        return self.b.selects(case) or self.a.selects(case)
+    def qs(self) -> tuple:
+        return (self.b, self.a)
 
     def values(self, table: Table) -> np.ndarray:
         return self.b.values(table) - self.a.values(table)
@@ -260,13 +257,17 @@ class RankTrend(_OneMetric):
         out = np.full(vals.shape[1], np.nan)
         if x.size < 3 or np.ptp(x) == 0:
             return out
-        for r in np.flatnonzero(_complete(vals)):  # R is small (replicates); each column is one correlation
+        ok = _complete(vals)
+        if self.method == "spearman":  # all replicates at once: Pearson correlation of ranks, column by column
+            rx = sps.rankdata(x) - (x.size + 1) / 2
+            ry = sps.rankdata(vals, axis=0) - (x.size + 1) / 2  # (C, R)
+            den = np.sqrt((rx @ rx) * (ry * ry).sum(axis=0))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rho = np.where(den > 0, (rx[:, None] * ry).sum(axis=0) / den, 0.0)
+            return np.where(ok, rho, np.nan)  # a flat replicate shows no trend: 0, never dropped
+        for r in np.flatnonzero(ok):  # Kendall's tau-b, one column at a time (R is the replicate count)
             y = vals[:, r]
-            if np.ptp(y) == 0:  # a flat replicate shows no trend: it counts as 0, never dropped (that would
-                out[r] = 0.0    # bias the mean toward whichever trend the other replicates show)
-                continue
-            fn = sps.kendalltau if self.method == "kendall" else sps.spearmanr
-            out[r] = float(fn(x, y).statistic)
+            out[r] = float(sps.kendalltau(x, y).statistic) if np.ptp(y) > 0 else 0.0
         return out
 
     def range(self, ranges: Ranges) -> tuple[float, float]:
@@ -339,7 +340,7 @@ class Share:
 
 
 @dataclass(frozen=True)
-class Ratio:
+class Ratio(_OfSeveral):
     """Per replicate: ``num / den`` (NaN where den is 0). Its range is declared (``bounds``), since a ratio
     of two ranged quantities is unbounded whenever den can reach 0."""
 
@@ -348,11 +349,8 @@ class Ratio:
     bounds: tuple[float, float] = UNBOUNDED
 
     @property
-    def metrics(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.num.metrics + self.den.metrics))
-
-    def selects(self, case) -> bool:
-        return self.num.selects(case) or self.den.selects(case)
+    def qs(self) -> tuple:
+        return (self.num, self.den)
 
     def values(self, table: Table) -> np.ndarray:
         d = self.den.values(table)
