@@ -4,9 +4,13 @@ One row per claim: statement, the paper's prediction, the verdict of each run (a
 headed by its seed stream), the binding part's effect in its unit with its 95% CI and n (per run),
 and the claim's definition hash. A claim whose verdicts differ between the runs is marked with
 "(differs)", so a verdict that depends on the seeds is visible; a claim inconclusive at or above
-the budget where it is declared decisive reads "inconclusive UNDECIDED". The header gives each run's commit,
-budget, device, machine, torch version, seed stream and wall time, so the table can be regenerated
+the budget where it is declared decisive reads "inconclusive UNDECIDED". The header gives each run's suites,
+commit, budget, device, machine, torch version, seed stream and wall time, so the table can be regenerated
 and cited.
+
+Runs that hold disjoint claims (e.g. one run per suite, so that each suite's wall time is its own) are
+put together rather than side by side: one verdict and one effect column, and a column naming the
+run each claim comes from.
 """
 from __future__ import annotations
 
@@ -49,33 +53,65 @@ def _undecided(row: dict, info: dict) -> bool:
             and BUDGETS.index(info["budget"]) >= BUDGETS.index(row.get("decisive_at") or "smoke"))
 
 
+def _effect(row: dict | None) -> str:
+    """The binding part's effect with its 95% CI in its unit ('-' when the claim was not run)."""
+    if not row:
+        return "-"
+    return (f"{row.get('binding') or ''}: {_num(row['effect'])} [{_num(row['ci_low'])}, {_num(row['ci_high'])}] "
+            f"{row.get('unit') or ''}").strip()
+
+
+def _status(row: dict, info: dict) -> str:
+    return row["status"] + (" UNDECIDED" if _undecided(row, info) else "")
+
+
+def _together(run_ids: list[int], infos: list[dict], streams: list[str], by_run: list[dict]) -> list[str]:
+    """Runs with disjoint claims as one table: claim, statement, predicted, verdict, effect, n, run."""
+    summary = []
+    for r, s, rows in zip(run_ids, streams, by_run):
+        k = {st: sum(x["status"] == st for x in rows.values()) for st in ("supported", "refuted", "inconclusive")}
+        undecided = sum(_undecided(x, i) for x, i in ((x, infos[run_ids.index(r)]) for x in rows.values()))
+        summary.append(f"- run {r} ({s}): " + ", ".join(f"{n} {st}" for st, n in k.items())
+                       + f"; {undecided} undecided at or above their decisive budget")
+    head = ["claim", "statement", "predicted", "verdict", "effect [95% CI]", "n", "run", "definition"]
+    table = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    where = {c: (rows[c], info, r) for r, info, rows in zip(run_ids, infos, by_run) for c in rows}
+    for c in sorted(where, key=_natural):
+        row, info, r = where[c]
+        table.append("| " + " | ".join(_cell(x) for x in [c, row["statement"], row["predicted"], _status(row, info),
+                                                          _effect(row), row["n"], r,
+                                                          row.get("definition_hash") or ""]) + " |")
+    return summary + [""] + table
+
+
 def verdict_markdown(db: Database, run_ids: list[int]) -> str:
     """The markdown page for ``run_ids`` (see the module docstring)."""
     infos = [runs.run_info(db, r) for r in run_ids]
     frames = [runs.verdicts(db, r) for r in run_ids]
     streams = [i.get("seed_stream") or "default" for i in infos]
-    lines = ["| run | stream | commit | budget | device | machine | torch | status | wall |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for i, s in zip(infos, streams):
+    lines = ["| run | suites | stream | commit | budget | device | machine | torch | status | wall |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for i, s, f in zip(infos, streams, frames):
         commit = (i["commit_sha"] or "none")[:10] + ("+dirty" if i["dirty"] else "")
         machine = i["machine"].get("gpu") or i["machine"].get("cpu") or "?"
-        lines.append(f"| {i['id']} | {s} | {commit} | {i['budget']} | {i['device']} | {_cell(machine)} "
+        suites = ", ".join(sorted(set(f["suite"]))) if "suite" in f and len(f) else "-"
+        lines.append(f"| {i['id']} | {suites} | {s} | {commit} | {i['budget']} | {i['device']} | {_cell(machine)} "
                      f"({i['machine'].get('cpu_count', '?')} cores) | {i['versions'].get('torch', '?')} | "
                      f"{i['status']} | {_wall(i)} |")
+    by_run = [{row["claim"]: row for row in f.to_dict("records")} for f in frames]
+    if len(run_ids) > 1 and sum(len(rows) for rows in by_run) == len({c for rows in by_run for c in rows}):
+        return "\n".join(lines + [""] + _together(run_ids, infos, streams, by_run)) + "\n"
     head = ["claim", "statement", "predicted"] + [f"verdict ({s}, run {r})" for s, r in zip(streams, run_ids)]
     head += [f"effect [95% CI] (run {r})" for r in run_ids] + ["n", "definition"]
     table = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    by_run = [{row["claim"]: row for row in f.to_dict("records")} for f in frames]
     claims = sorted({c for rows in by_run for c in rows}, key=_natural)
     for c in claims:
         rows = [rows.get(c) for rows in by_run]
         first = next(r for r in rows if r is not None)
-        statuses = [(r["status"] + (" UNDECIDED" if _undecided(r, i) else "")) if r else "not run"
-                    for r, i in zip(rows, infos)]
+        statuses = [_status(r, i) if r else "not run" for r, i in zip(rows, infos)]
         differs = len({r["status"] if r else None for r in rows}) > 1
         verdicts = [f"**{s}** (differs)" if differs else s for s in statuses]
-        effects = [(f"{r.get('binding') or ''}: {_num(r['effect'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}] "
-                    f"{r.get('unit') or ''}".strip() if r else "-") for r in rows]
+        effects = [_effect(r) for r in rows]
         ns = "/".join(str(r["n"]) if r else "-" for r in rows)
         table.append("| " + " | ".join(_cell(x) for x in [c, first["statement"], first["predicted"], *verdicts,
                                                           *effects, ns, first.get("definition_hash") or ""]) + " |")

@@ -74,3 +74,33 @@ def test_markdown_report_puts_runs_side_by_side_and_marks_differences(tmp_path):
     assert "**supported** (differs)" in row and "**inconclusive UNDECIDED** (differs)" in row
     assert "gap: 1 [0.5, 1.5] points" in row and "abcdefabcdef" in row
     assert "claims whose verdict differs between the runs: 1" in text
+
+
+def test_markdown_report_puts_disjoint_runs_together(tmp_path):
+    """One run per suite (disjoint claims): one verdict column, the run of each claim, each run's suite and wall."""
+    import dataclasses
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from synth import synth_run, verdict
+
+    from redshift.report.markdown import verdict_markdown
+
+    db_path = tmp_path / "m.sqlite"
+    v1 = dataclasses.replace(verdict("A-2", "supported"), unit="points", binding="gap")
+    v2 = dataclasses.replace(verdict("B-10", "inconclusive"), unit="share", binding="seeds")
+    a = synth_run(db_path, "a" * 40, {(0, "x"): [1.0, 2.0]}, verdicts=[v1], suite="alpha")
+    b = synth_run(db_path, "a" * 40, {(0, "x"): [1.0, 2.0]}, verdicts=[v2], suite="beta", budget="smoke")
+    with Database(db_path) as db:
+        text = verdict_markdown(db, [a, b])
+    lines = text.splitlines()
+    assert any(line.startswith(f"| {a} | alpha |") for line in lines)
+    assert any(line.startswith(f"| {b} | beta |") for line in lines)
+    assert "| claim | statement | predicted | verdict | effect [95% CI] | n | run | definition |" in lines
+    row_a = next(line for line in lines if line.startswith("| A-2 "))
+    row_b = next(line for line in lines if line.startswith("| B-10 "))
+    assert f"| supported | gap: 1 [0.5, 1.5] points | 8 | {a} |" in row_a
+    assert f"| inconclusive UNDECIDED | seeds: 1 [0.5, 1.5] share | 8 | {b} |" in row_b
+    assert f"- run {b} (default): 0 supported, 0 refuted, 1 inconclusive; 1 undecided" in text
+    assert "not run" not in text
