@@ -136,3 +136,35 @@ def checked(exp: Experiment, chunk: Chunk, records: Iterable[Record]) -> Iterato
     if len(seen) != len(names) * reps:
         raise ValueError(f"suite {chunk.suite}: experiment {exp.name} yielded {len(seen)} records, expected "
                          f"{len(names) * reps} (one per case and replicate)")
+
+
+def split_differences(suite: Suite, experiment: str, split_by: Any, budget: str, replicates: int,
+                      device: str = "cpu", out_dir: str = "results/out") -> list[tuple[str, int, str, float, float]]:
+    """Is a split safe? Compute the experiment's cases whole (one chunk) and split as ``split_by`` would chunk
+    them, and return every science value that differs bit for bit: (case, replicate, metric, whole, split).
+    Timing-kind metrics (wall clock) are skipped; NaN equals NaN. An empty list is what a declared split needs."""
+    import dataclasses
+    import math
+
+    from redshift.chunks import experiment_cases, groups
+
+    exp = find_experiment(suite, experiment)
+    cases = experiment_cases(exp, suite.claims, budget)
+    science = {m for m, spec in exp.metrics.items() if spec.kind != "timing"}
+
+    def values(cs: list, index: int) -> dict[tuple[str, int], dict[str, float]]:
+        chunk = Chunk(suite.name, experiment, budget, index, tuple(c.name for c in cs), replicates)
+        result = compute(ChunkTask(chunk, device, out_dir=out_dir), suite=suite)
+        return {(r.case.name, r.replicate): r.values for r in result.records}
+
+    whole = values(cases, 0)
+    split: dict[tuple[str, int], dict[str, float]] = {}
+    for i, group in enumerate(groups(dataclasses.replace(exp, split_by=split_by), cases)):
+        split.update(values(group, i))
+    out = []
+    for key, row in whole.items():
+        for metric, a in row.items():
+            b = split[key][metric]
+            if metric in science and a != b and not (math.isnan(a) and math.isnan(b)):
+                out.append((key[0], key[1], metric, a, b))
+    return out

@@ -59,9 +59,48 @@ def test_a_chunk_round_trips_through_json():
     assert Chunk.from_json(chunk.to_json()) == chunk and Chunk.from_json(chunk.to_json()).key == chunk.key
 
 
+def _toy_suite(measure):
+    from redshift import Above, Claim, Experiment, Mean, Metric, Rule, Suite, grid
+
+    return Suite(name="splitty", version="1", title="split test", experiments=(
+        Experiment(name="e", cases={"smoke": grid("e", a=[0, 1, 2])}, measure=measure, replicates={"smoke": 2},
+                   metrics={"y": Metric(unit="u")},
+                   claims=(Claim("SP-1", "y > 0", "test", Mean("y"), Rule(Above(0.0))),)),))
+
+
+def test_split_differences_finds_a_measure_that_depends_on_its_chunk(tmp_path):
+    """A value that depends on which cases share the chunk is reported; one seeded from the case alone is not."""
+    from redshift import Record
+    from redshift.work import split_differences
+
+    def by_company(cases, ctx):
+        for case in cases:
+            for r in range(ctx.replicates):
+                yield Record(case, r, {"y": float(len(cases))})
+
+    def by_case(cases, ctx):
+        for case in cases:
+            for r in range(ctx.replicates):
+                yield Record(case, r, {"y": float(case["a"] * 10 + r)})
+
+    found = split_differences(_toy_suite(by_company), "e", "case", "smoke", 2, out_dir=str(tmp_path))
+    assert len(found) == 6 and {(w, s) for *_, w, s in found} == {(3.0, 1.0)}
+    assert split_differences(_toy_suite(by_case), "e", "case", "smoke", 2, out_dir=str(tmp_path)) == []
+
+
+def test_sgd_vs_architecture_mlp_split_is_bit_identical(tmp_path):
+    """The declared (arch, size) split of SA's mlp sweeps gives the unsplit numbers bit for bit (wall-clock metrics
+    aside), so chunking a run cannot change its science (2 replicates at smoke)."""
+    from redshift.registry import select
+    from redshift.work import split_differences
+
+    suite = select(["sgd_vs_architecture"])[0]
+    assert split_differences(suite, "mlp", ("arch", "size"), "smoke", 2, out_dir=str(tmp_path)) == []
+
+
 def test_sgd_vs_architecture_splits_its_sweeps_by_architecture_and_size():
     """The mlp experiment is planned as one chunk per (arch, size), each with every n and pair of that group
-    (verified bit-identical to the unsplit run on CPU, wall-clock metrics aside)."""
+    (bit identity: test_sgd_vs_architecture_mlp_split_is_bit_identical)."""
     from redshift.registry import select
 
     suite = select(["sgd_vs_architecture"])[0]
