@@ -8,6 +8,10 @@ the budget where it is declared decisive reads "inconclusive UNDECIDED". The hea
 commit, budget, device, machine, torch version, seed stream and wall time, so the table can be regenerated
 and cited.
 
+Below the verdicts, "where the time goes": each experiment's chunks, cases x replicates and compute seconds
+(summed over its chunks, as the workers measured them; with several workers the wall time is less), from the
+run's stored chunk plan.
+
 Runs that hold disjoint claims (e.g. one run per suite, so that each suite's wall time is its own) are
 put together rather than side by side: one verdict and one effect column, and a column naming the
 run each claim comes from.
@@ -51,6 +55,27 @@ def _undecided(row: dict, info: dict) -> bool:
 
     return (row["status"] == "inconclusive" and row.get("predicted") != "inconclusive"
             and BUDGETS.index(info["budget"]) >= BUDGETS.index(row.get("decisive_at") or "smoke"))
+
+
+def _time_table(db: Database, run_ids: list[int]) -> list[str]:
+    """Per run and experiment: chunks, cases x replicates and summed compute seconds (empty without a chunk plan)."""
+    tables = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "run_chunks" not in tables:
+        return []
+    marks = ",".join("?" * len(run_ids))
+    rows = db.query(f"SELECT run_id, suite, experiment, COUNT(*) AS chunks, SUM(n_cases) AS cases, MAX(replicates) AS reps,"
+                    f" SUM(seconds) AS seconds, SUM(status = 'done') AS done FROM run_chunks WHERE run_id IN ({marks})"
+                    f" GROUP BY run_id, suite, experiment ORDER BY run_id, MIN(rowid)", tuple(run_ids))
+    if not rows:
+        return []
+    out = ["", "Where the time goes (compute seconds per experiment, summed over its chunks):", "",
+           "| run | suite | experiment | chunks | cases x replicates | compute |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        done = "" if r["done"] == r["chunks"] else f" ({r['done']} done)"
+        secs = "-" if r["seconds"] is None else f"{r['seconds']:.0f} s"
+        out.append(f"| {r['run_id']} | {r['suite']} | {r['experiment']} | {r['chunks']}{done} | "
+                   f"{r['cases']} x {r['reps']} | {secs} |")
+    return out
 
 
 def _effect(row: dict | None) -> str:
@@ -100,7 +125,7 @@ def verdict_markdown(db: Database, run_ids: list[int]) -> str:
                      f"{i['status']} | {_wall(i)} |")
     by_run = [{row["claim"]: row for row in f.to_dict("records")} for f in frames]
     if len(run_ids) > 1 and sum(len(rows) for rows in by_run) == len({c for rows in by_run for c in rows}):
-        return "\n".join(lines + [""] + _together(run_ids, infos, streams, by_run)) + "\n"
+        return "\n".join(lines + [""] + _together(run_ids, infos, streams, by_run) + _time_table(db, run_ids)) + "\n"
     head = ["claim", "statement", "predicted"] + [f"verdict ({s}, run {r})" for s, r in zip(streams, run_ids)]
     head += [f"effect [95% CI] (run {r})" for r in run_ids] + ["n", "definition"]
     table = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
@@ -121,4 +146,4 @@ def verdict_markdown(db: Database, run_ids: list[int]) -> str:
                for r, s, k in zip(run_ids, streams, counts)]
     differ = sum(1 for c in claims if len({(rows.get(c) or {}).get("status") for rows in by_run}) > 1)
     return "\n".join(lines + [""] + summary + [f"- claims whose verdict differs between the runs: {differ}", ""]
-                     + table) + "\n"
+                     + table + _time_table(db, run_ids)) + "\n"

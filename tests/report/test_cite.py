@@ -93,8 +93,13 @@ def test_markdown_report_puts_disjoint_runs_together(tmp_path):
     a = synth_run(db_path, "a" * 40, {(0, "x"): [1.0, 2.0]}, verdicts=[v1], suite="alpha")
     b = synth_run(db_path, "a" * 40, {(0, "x"): [1.0, 2.0]}, verdicts=[v2], suite="beta", budget="smoke")
     with Database(db_path) as db:
+        for key, secs, status in (("k1", 2.0, "done"), ("k2", 3.5, "done"), ("k3", None, "pending")):
+            db.conn.execute("INSERT INTO run_chunks (run_id, chunk_key, suite, experiment, spec, n_cases, replicates,"
+                            " status, seconds) VALUES (?, ?, 'alpha', 'coin', '{}', 2, 8, ?, ?)", (a, key, status, secs))
+        db.conn.commit()
         text = verdict_markdown(db, [a, b])
     lines = text.splitlines()
+    assert f"| {a} | alpha | coin | 3 (2 done) | 6 x 8 | 6 s |" in lines  # where the time goes, from the chunk plan
     assert any(line.startswith(f"| {a} | alpha |") for line in lines)
     assert any(line.startswith(f"| {b} | beta |") for line in lines)
     assert "| claim | statement | predicted | verdict | effect [95% CI] | n | run | definition |" in lines
