@@ -6,11 +6,15 @@ inconclusive; an inconclusive claim at or above the budget where it declares its
 (``decisive_at``) is xfailed as UNDECIDED, and fails under ``--redshift-strict``. The claims of a suite selected in one session (after ``-k``/markers) are decided
 together as one Holm family; each experiment is computed once per session. Under pytest-xdist (``-n 2``,
 ``--dist load`` or ``loadgroup``) all claims of a suite go to one worker (``redshift.xdist_schedule``), so each
-suite is computed exactly once; each worker writes its own run, and the controller prints the verdict
-summary once, from the items' reports.
+suite is computed exactly once, longest suite first (from the seconds the last session recorded in pytest's
+cache); each worker uses its share of the cores for torch; each worker writes its own run, and the controller
+prints the verdict summary once, from the items' reports.
 """
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _check_options(config)
+    _worker_threads(config)
     config.addinivalue_line("markers", "redshift_claim: a claim of a redshift suite")
     for budget in BUDGETS:
         config.addinivalue_line("markers", f"decisive_{budget}: a claim expected to be decisive at {budget}")
@@ -190,6 +195,29 @@ def _session(config: pytest.Config) -> Any:
     return config.stash[_SESSION]
 
 
+def _record_seconds(config: pytest.Config, suite: str, seconds: float) -> None:
+    """Remember how long the suite took at this budget (pytest's cache), so that the next xdist session schedules
+    the longest suites first (redshift.xdist_schedule)."""
+    from redshift.xdist_schedule import CACHE_KEY
+
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        cache.set(CACHE_KEY.format(budget=config.getoption("redshift_budget"), suite=suite), round(seconds, 3))
+
+
+def _worker_threads(config: pytest.Config) -> None:
+    """An xdist worker uses its share of the cores for torch (cores // workers, at least 1) unless the user set
+    OMP_NUM_THREADS: -n 2 on 2 cores runs two single-threaded workers rather than four threads on two cores."""
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not hasattr(config, "workerinput") or count < 2 or "OMP_NUM_THREADS" in os.environ:
+        return
+    share = max(1, (os.cpu_count() or 1) // count)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(share)
+    else:
+        os.environ["OMP_NUM_THREADS"] = str(share)  # read by torch when it is imported
+
+
 def _verdict(config: pytest.Config, suite: Any, claim: Any) -> Any:
     """The claim's verdict; its suite's family is decided once (a failure is remembered, not retried)."""
     cache = config.stash[_VERDICTS]
@@ -204,7 +232,9 @@ def _verdict(config: pytest.Config, suite: Any, claim: Any) -> Any:
                 suites = {s.name: s for s in config.stash.get(_SUITES, [])} | {suite.name: suite}
                 decided = _session(config).evaluate_all([(s, families.get(n) or [claim]) for n, s in suites.items()])
             else:
+                start = time.perf_counter()
                 decided = _session(config).evaluate(suite, family)
+                _record_seconds(config, suite.name, time.perf_counter() - start)
             for verdict in decided:
                 cache[verdict.claim] = verdict
         except Exception as exc:

@@ -135,3 +135,57 @@ def test_redshift_workers_runs_the_chunks_on_dask(pytester, tmp_path):
     assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT case_name || replicate || metric) FROM measurements"
                         ).fetchone() == (88, 88)
     assert conn.execute("SELECT executor FROM runs").fetchone()[0].startswith('{"kind": "dask"')
+
+
+def test_suites_are_scheduled_longest_first_from_recorded_seconds():
+    """LPT order: suites by the last session's seconds, longest first, a suite never timed first of all, ties in
+    collection order; every other test after the suites, in its order."""
+    pytest.importorskip("xdist")
+    from redshift.xdist_schedule import longest_first
+
+    scopes = ["tests/test_a.py::t1", "suites/ib/__init__.py", "suites/gc/__init__.py", "tests/test_b.py::t2",
+              "suites/nr/__init__.py", "suites/sa/__init__.py", "suites/new/__init__.py"]
+    seconds = {"ib": 31.0, "gc": 107.0, "nr": 56.0, "sa": 21.0, "new": None}
+    assert longest_first(scopes, seconds) == ["suites/new/__init__.py", "suites/gc/__init__.py",
+                                              "suites/nr/__init__.py", "suites/ib/__init__.py",
+                                              "suites/sa/__init__.py", "tests/test_a.py::t1", "tests/test_b.py::t2"]
+
+
+def test_a_session_records_each_suite_seconds_in_the_cache(pytester, tmp_path):
+    """The seconds a suite took are kept in pytest's cache per budget, where the xdist scheduler reads them."""
+    import json
+
+    cache = tmp_path / "cache"
+    result = pytester.runpytest_subprocess(str(TOY / "toy"), "--redshift-device", "cpu", "-o", f"cache_dir={cache}",
+                                           "--redshift-db", str(tmp_path / "c.sqlite"))
+    result.assert_outcomes(passed=3)
+    value = json.loads((cache / "v" / "redshift" / "seconds" / "smoke" / "toy").read_text())
+    assert isinstance(value, float) and value >= 0.0
+
+
+def test_an_xdist_worker_takes_its_share_of_the_cores(monkeypatch):
+    """-n 2: each worker runs torch on cores // 2 threads (at least 1); OMP_NUM_THREADS set by the user wins."""
+    import os
+
+    import torch
+
+    from redshift.pytest_plugin import _worker_threads
+
+    class Worker:
+        workerinput = {"workerid": "gw0"}
+
+    before = torch.get_num_threads()
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    try:
+        _worker_threads(Worker())
+        assert torch.get_num_threads() == max(1, (os.cpu_count() or 1) // 2)
+        torch.set_num_threads(before)
+        monkeypatch.setenv("OMP_NUM_THREADS", "7")
+        _worker_threads(Worker())
+        assert torch.get_num_threads() == before
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        _worker_threads(object())  # the controller (no workerinput) is left alone
+        assert torch.get_num_threads() == before
+    finally:
+        torch.set_num_threads(before)
