@@ -119,7 +119,7 @@ def verdict_markdown(db: Database, run_ids: list[int]) -> str:
     for i, s, f in zip(infos, streams, frames):
         commit = (i["commit_sha"] or "none")[:10] + ("+dirty" if i["dirty"] else "")
         machine = i["machine"].get("gpu") or i["machine"].get("cpu") or "?"
-        suites = ", ".join(sorted(set(f["suite"]))) if "suite" in f and len(f) else "-"
+        suites = ", ".join(sorted(set(f["suite"]) if "suite" in f and len(f) else i.get("suites") or [])) or "-"
         lines.append(f"| {i['id']} | {suites} | {s} | {commit} | {i['budget']} | {i['device']} | {_cell(machine)} "
                      f"({i['machine'].get('cpu_count', '?')} cores) | {i['versions'].get('torch', '?')} | "
                      f"{i['status']} | {_wall(i)} |")
