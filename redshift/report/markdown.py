@@ -86,18 +86,20 @@ def _effect(row: dict | None) -> str:
             f"{row.get('unit') or ''}").strip()
 
 
+def _counts(rows: dict) -> str:
+    """'N supported, N refuted, N inconclusive' over a run's verdict rows."""
+    return ", ".join(f"{sum(x['status'] == st for x in rows.values())} {st}"
+                     for st in ("supported", "refuted", "inconclusive"))
+
+
 def _status(row: dict, info: dict) -> str:
     return row["status"] + (" UNDECIDED" if _undecided(row, info) else "")
 
 
 def _together(run_ids: list[int], infos: list[dict], streams: list[str], by_run: list[dict]) -> list[str]:
     """Runs with disjoint claims as one table: claim, statement, predicted, verdict, effect, n, run."""
-    summary = []
-    for r, s, rows in zip(run_ids, streams, by_run):
-        k = {st: sum(x["status"] == st for x in rows.values()) for st in ("supported", "refuted", "inconclusive")}
-        undecided = sum(_undecided(x, i) for x, i in ((x, infos[run_ids.index(r)]) for x in rows.values()))
-        summary.append(f"- run {r} ({s}): " + ", ".join(f"{n} {st}" for st, n in k.items())
-                       + f"; {undecided} undecided at or above their decisive budget")
+    summary = [f"- run {r} ({s}): {_counts(rows)}; {sum(_undecided(x, info) for x in rows.values())} undecided at or "
+               f"above their decisive budget" for r, s, rows, info in zip(run_ids, streams, by_run, infos)]
     head = ["claim", "statement", "predicted", "verdict", "effect [95% CI]", "n", "run", "definition"]
     table = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     where = {c: (rows[c], info, r) for r, info, rows in zip(run_ids, infos, by_run) for c in rows}
@@ -140,10 +142,7 @@ def verdict_markdown(db: Database, run_ids: list[int]) -> str:
         ns = "/".join(str(r["n"]) if r else "-" for r in rows)
         table.append("| " + " | ".join(_cell(x) for x in [c, first["statement"], first["predicted"], *verdicts,
                                                           *effects, ns, first.get("definition_hash") or ""]) + " |")
-    counts = [{s: sum(r["status"] == s for r in rows.values()) for s in ("supported", "refuted", "inconclusive")}
-              for rows in by_run]
-    summary = [f"- run {r} ({s}): " + ", ".join(f"{n} {status}" for status, n in k.items())
-               for r, s, k in zip(run_ids, streams, counts)]
+    summary = [f"- run {r} ({s}): {_counts(rows)}" for r, s, rows in zip(run_ids, streams, by_run)]
     differ = sum(1 for c in claims if len({(rows.get(c) or {}).get("status") for rows in by_run}) > 1)
     return "\n".join(lines + [""] + summary + [f"- claims whose verdict differs between the runs: {differ}", ""]
                      + table + _time_table(db, run_ids)) + "\n"
