@@ -9,7 +9,8 @@ plain twins, minibatch (GC-15, GC-16).
 
 Outputs in the run folder: phase_diagram.png and ipr_histogram.png (figures.py, from the records; the paper-budget
 diagram experiment's as diagram_*.png) and dynamics.csv / dynamics.png (every checkpoint's accuracies, mean IPR and
-||theta||^2, written by the measure function; the other experiments' as <experiment>_dynamics.*).
+||theta||^2; the other experiments' as <experiment>_dynamics.*), merged by the figures hook from the one CSV per
+population kind that the measure writes under dynamics/<experiment>/.
 Claims are conjunctions of parts (redshift.parts), each a share of seeds tested exactly (claims.py explains why).
 At smoke GC-1, GC-8, GC-10, GC-12, GC-13, GC-15 and GC-16 are expected to decide (spec section 3); the others read
 one-replicate or unrun cases and come out inconclusive. Verdicts on the default stream and on the fresh stream
@@ -49,8 +50,13 @@ Other choices, not about claims:
   switched off inside measure on every budget (spec section 6, "Precision").
 - Dropout masks come from a counter-based integer hash of (network seed, step, element) rather than torch's
   generator, so that a network's masks do not depend on its batch (batched = single-cell training, tested).
-- Networks with dropout train in their own population (masks are drawn only for them); all others sharing (p, N)
-  train together, chunked only to bound memory.
+- Networks with dropout train in their own population (masks are drawn only for them); all others sharing a data
+  setting (p, N, alpha, xi) train together, chunked only to bound memory. One population per data setting (issue
+  13): a run may split the full-batch experiments by (p, N, alpha, xi) and compute the settings as separate chunks
+  with the same numbers bit for bit (tests/suites/test_grokking_corrupted.py). Before, the populations were (p, N)
+  groups sorted by horizon in batches of 64, so at standard and paper (several alpha and xi) the numbers differ
+  from those of commit 7c979c7 in the last bits, amplified by training; smoke has one data setting and is
+  unchanged. The standard verdicts were rerun on a fresh seed stream (docs/results/).
 
 Verdicts at smoke (issue 12; 12 seeds; Holm over 20 claims; the binding part is a share of seeds with its exact 95%
 interval; "closest seed" is the per-seed value nearest the threshold over both streams):
@@ -97,21 +103,22 @@ CHANGELOG = (
     "GC-15: per-seed thresholds r_gamma >= 0.5 and R_gamma >= 1.5 replace the Fisher-z mean and lb conditions",
 )
 
-def _fullbatch(name: str, configs: dict, replicates: dict, claims: tuple, doc: str, pictures: bool = False):
+def _fullbatch(name: str, configs: dict, replicates: dict, claims: tuple, doc: str):
+    """A full-batch experiment; a run may split it by data setting (p, N, alpha, xi): the measure trains one
+    population per setting whether split or not, so the split changes no number (protocol._kind)."""
     return Experiment(name=name, cases={b: tuple(s.case for s in cfg.specs) for b, cfg in configs.items()},
                       config=configs, replicates=replicates, metrics=METRICS, measure=measure_fullbatch,
-                      claims=claims, figures=figures if pictures else None, doc=doc)
+                      claims=claims, figures=figures, doc=doc, split_by=("p", "N", "alpha", "xi"))
 
 
 FULL = _fullbatch(EXPERIMENT, FULLBATCH, REPLICATES, CLAIMS_FULLBATCH + CLAIMS_DYNAMICS,
-                  "Full-batch quadratic MLPs on corrupted modular addition, all cases as batched populations.",
-                  pictures=True)
+                  "Full-batch quadratic MLPs on corrupted modular addition, all cases as batched populations.")
 CLEAN_EXP = _fullbatch(CLEAN_EXPERIMENT, CLEAN, CLEAN_REPLICATES, CLAIMS_CLEAN,
                        "Clean grokking baseline: xi = 0, lambda = 5 (GC-1).")
 WIDTH_EXP = _fullbatch(WIDTH_EXPERIMENT, WIDTH, WIDTH_REPLICATES, CLAIMS_WIDTH,
                        "Width slice N in {256, 500(, 5000)} at p = 97, alpha = 0.5, xi = 0.35, lambda = 0.")
 DIAGRAM_EXP = _fullbatch(DIAGRAM_EXPERIMENT, DIAGRAM, DIAGRAM_REPLICATES, CLAIMS_DIAGRAM,
-                         "Paper-budget phase diagrams alpha x xi per weight decay and dropout rate.", pictures=True)
+                         "Paper-budget phase diagrams alpha x xi per weight decay and dropout rate.")
 
 BATCHNORM_EXP = Experiment(
     name=BN_EXPERIMENT,

@@ -103,15 +103,48 @@ def ipr_histogram(frame, out_dir: Path) -> Path | None:
 
 def _prefix(frame) -> str:
     """File-name prefix: none for the fullbatch experiment, '<experiment>_' for others (one folder per suite)."""
-    name = str(frame.experiment.iloc[0]) if "experiment" in frame and len(frame) else "fullbatch"
-    return "" if name == "fullbatch" else f"{name}_"
+    return _prefix_of(str(frame.experiment.iloc[0]) if "experiment" in frame and len(frame) else "fullbatch")
+
+
+def _prefix_of(experiment: str) -> str:
+    return "" if experiment == "fullbatch" else f"{experiment}_"
 
 
 def figures(frame, out_dir: Path) -> list[Path]:
-    """The experiment's figures function: the PNGs it wrote."""
+    """The experiment's figures function: the files it wrote (phase diagram, IPR histogram, dynamics)."""
     if frame.empty:
         return []
-    return [p for p in (phase_diagram(frame, out_dir), ipr_histogram(frame, out_dir)) if p is not None]
+    drawn = [p for p in (phase_diagram(frame, out_dir), ipr_histogram(frame, out_dir)) if p is not None]
+    return drawn + merge_dynamics(out_dir, str(frame.experiment.iloc[0]) if "experiment" in frame else "fullbatch")
+
+
+def _dynamics_folder(out_dir: Path, experiment: str) -> Path:
+    return Path(out_dir) / "dynamics" / experiment
+
+
+def write_dynamics_part(frames: list, out_dir: Path, experiment: str, kind: tuple) -> Path:
+    """One population kind's checkpoint histories (every network it trained) as
+    dynamics/<experiment>/p<p>_N<N>_alpha<alpha>_xi<xi>[_dropout].csv; the name depends on the kind alone, so
+    a chunk rerun (or computed elsewhere) writes the same file."""
+    import pandas as pd
+
+    p, n, alpha, xi, dropout = kind
+    folder = _dynamics_folder(out_dir, experiment)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"p{p}_N{n}_alpha{alpha:g}_xi{xi:g}{'_dropout' if dropout else ''}.csv"
+    pd.concat(frames, ignore_index=True).to_csv(path, index=False)
+    return path
+
+
+def merge_dynamics(out_dir: Path, experiment: str) -> list[Path]:
+    """The per-kind histories of ``experiment`` merged (in file-name order) into <prefix>dynamics.csv and drawn as
+    <prefix>dynamics.png; nothing when no part was written here (e.g. chunks computed on another machine's disk)."""
+    import pandas as pd
+
+    parts = sorted(_dynamics_folder(out_dir, experiment).glob("*.csv"))
+    if not parts:
+        return []
+    return write_dynamics([pd.read_csv(p) for p in parts], out_dir, _prefix_of(experiment))
 
 
 def write_dynamics(frames: list, out_dir: Path, prefix: str = "") -> list[Path]:

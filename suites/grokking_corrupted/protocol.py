@@ -3,7 +3,9 @@ and replicate (spec section 3, "Execution").
 
 Networks are grouped by kind (p, N, with or without dropout: one tensor program each), chunked only to bound memory
 (max_batch, max_elements); each network trains to the largest horizon among its cases and is evaluated on the schedule
-of spec section 3 and at every case horizon. The dynamics curves go to dynamics.csv / dynamics.png in ctx.out_dir.
+of spec section 3 and at every case horizon. The dynamics curves go to one CSV per population kind under
+ctx.out_dir/dynamics/<experiment>/; the figures hook merges them into dynamics.csv / dynamics.png (so a run split
+into chunks, each writing its own kinds, draws the same figure as an unsplit one).
 Seeds (spec section 3, "Seeds"): split and corruption from (p, alpha, r), init from (p, N, r), dropout masks and
 random pruning from the network identity and r, minibatch order from (p, alpha, b, r).
 """
@@ -23,7 +25,7 @@ from redshift.metrics.ipr import gamma_signature, neuron_ipr
 from redshift.nets import quadratic as qn
 from redshift.train import grokking as gk
 from suites.grokking_corrupted.config import BatchNormConfig, CaseSpec, FullBatchConfig
-from suites.grokking_corrupted.figures import write_dynamics
+from suites.grokking_corrupted.figures import write_dynamics_part
 from suites.grokking_corrupted.records import ACCURACIES, dynamics_frame, horizon_values, pruning_values
 
 SUITE = "grokking_corrupted"
@@ -101,8 +103,11 @@ def train_chunk(nets: list[Net], cfg: FullBatchConfig, device) -> tuple[list[Cor
 
 
 def _kind(net: Net) -> tuple:
-    """(p, N, with dropout): one tensor program per kind (masks are drawn only for networks that use them)."""
-    return net.model[0], net.model[1], net.model[5] > 0
+    """(p, N, alpha, xi, with dropout): one tensor program per kind (masks are drawn only for networks that use
+    them). A population never mixes data settings, so a run split by (p, N, alpha, xi) (the experiments'
+    ``split_by``) trains the same populations as an unsplit run and stores the same numbers bit for bit: batched
+    training is not bit-invariant to a population's composition (docs/suite_api.md)."""
+    return net.model[0], net.model[1], net.model[2], net.model[3], net.model[5] > 0
 
 
 def _chunks(nets: list[Net], cfg: FullBatchConfig) -> Iterator[list[Net]]:
@@ -121,7 +126,7 @@ def measure_fullbatch(cases: Sequence[Case], ctx: Context) -> Iterator[Record]:
     nets = plan(specs, ctx.replicates)
     ctx.set_total(sum(n.horizon for n in nets))
     results: dict[tuple, dict[str, float]] = {}
-    curves = []
+    curves: dict[tuple, list] = {}
     for chunk in _chunks(nets, cfg):
         with threads(cfg.threads):
             splits, final, history = train_chunk(chunk, cfg, ctx.device)
@@ -134,10 +139,10 @@ def measure_fullbatch(cases: Sequence[Case], ctx: Context) -> Iterator[Record]:
                     net = chunk[i]
                     at_end = pruned.get(i, {}) | {"ipr_full_mean": full[i]} if t == net.horizon else {}
                     results[(net.model, net.replicate, t)] = v | at_end
-            curves.append(dynamics_frame(chunk, history))
+            curves.setdefault(_kind(chunk[0]), []).append(dynamics_frame(chunk, history))
         ctx.progress(sum(n.horizon for n in chunk))
-    if curves:
-        write_dynamics(curves, ctx.out_dir, "" if ctx.experiment.name == "fullbatch" else f"{ctx.experiment.name}_")
+    for kind, frames in curves.items():  # one file per population kind; the figures hook merges them
+        write_dynamics_part(frames, ctx.out_dir, ctx.experiment.name, kind)
     for case, spec in zip(cases, specs):
         for r in range(ctx.replicates):
             yield Record(case, r, results.get((spec.model, r, spec.T), {"a_test": float("nan")}))

@@ -37,6 +37,13 @@ per-seed parts on bounded C_hat and accuracy ranges need about 50-130 seeds for 
 module docstrings), more than the smoke budget affords, and they are reported UNDECIDED rather than given looser
 rules. NR-14's gate (most seeds fit M = 4) holds on both streams, confirming the 2500-step deviation; NR-15's
 verdict is the same (inconclusive) on both streams.
+
+Execution (issue 13, not a claim change): modular_addition and colored_digits train one population per activation
+(they were one population of all activations), so a run may compute each activation as its own chunk with the same
+numbers bit for bit. Batched training is not bit-invariant to a population's composition, so the numbers differ
+from those of commit 7c979c7 in the last bits, amplified by training: at smoke colored_digits runs sine alone
+(unchanged) and modular_addition's relu and sine populations are new (verdicts rechecked on both streams, see the
+README of docs/results); the standard verdicts were rerun on a fresh seed stream.
 """
 from redshift import Suite
 

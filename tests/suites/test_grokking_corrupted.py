@@ -218,5 +218,52 @@ def test_miniature_measure_yields_every_record_and_pictures(tmp_path):
     one_rep = [r for r in records if r.case["family"] == "dropout"]
     assert math.isfinite(one_rep[0].values["a_test"]) and math.isnan(one_rep[1].values["a_test"])
     written = figures(frame_of(SUITE, exp, records), tmp_path)
-    assert {p.name for p in written} == {"phase_diagram.png", "ipr_histogram.png"}
+    assert {p.name for p in written} == {"phase_diagram.png", "ipr_histogram.png", "dynamics.csv", "dynamics.png"}
     assert (tmp_path / "dynamics.csv").exists() and (tmp_path / "dynamics.png").exists()
+
+
+def _two_settings():
+    """A miniature full-batch experiment (p = 13, N = 32, short horizons) over two data settings: the smoke core
+    at alpha = 0.7 and an alpha = 0.5 slice, so a split by (p, N, alpha, xi) makes two chunks."""
+    from suites.grokking_corrupted.config import CaseSpec
+
+    specs = tuple(dataclasses.replace(s, T=max(10, s.T // 30), p=13, N=32) for s in SMOKE.specs)
+    specs += (CaseSpec("alpha", 0.0, 0.0, 0.5, 0.35, 12, 13, 32),)
+    full = next(e for e in SUITE.experiments if e.name == "fullbatch")
+    exp = dataclasses.replace(full, config={"smoke": dataclasses.replace(SMOKE, specs=specs)},
+                              cases={"smoke": tuple(s.case for s in specs)})
+    return dataclasses.replace(SUITE, experiments=(exp,)), exp
+
+
+def test_a_split_by_data_setting_changes_no_number_and_no_dynamics(tmp_path):
+    """The declared split of the full-batch experiments, (p, N, alpha, xi), gives the unsplit records bit for bit,
+    and the dynamics merged from the split's per-kind files equal the unsplit run's."""
+    import pandas as pd
+
+    from redshift.chunks import groups
+    from redshift.work import split_differences
+
+    from suites.grokking_corrupted.protocol import _chunks, plan
+
+    suite, exp = _two_settings()
+    assert exp.split_by == ("p", "N", "alpha", "xi")
+    cfg, cases = exp.config["smoke"], exp.cases_for("smoke")
+    parts = groups(exp, cases)
+    assert len(parts) == 2
+
+    def populations(group):  # the networks of each tensor program the measure trains for these cases
+        names = {c.name for c in group}
+        nets = plan([s for s in cfg.specs if s.case.name in names], 2)
+        return sorted(tuple((n.model, n.replicate, n.horizon) for n in chunk) for chunk in _chunks(nets, cfg))
+
+    assert populations(cases) == sorted(p for g in parts for p in populations(g))  # the same programs either way
+    assert split_differences(suite, "fullbatch", exp.split_by, "smoke", 2, out_dir=str(tmp_path / "a")) == []
+    frames = {}
+    for name, split in (("whole", None), ("split", exp.split_by)):
+        out = tmp_path / name
+        records = [r for cs in groups(dataclasses.replace(exp, split_by=split), exp.cases_for("smoke"))
+                   for r in exp.measure(cs, Context(suite.name, exp, "smoke", torch.device("cpu"), 2, out))]
+        figures(frame_of(suite, exp, records), out)
+        frames[name] = pd.read_csv(out / "dynamics.csv")
+    assert len(frames["whole"]) > 0 and frames["whole"].alpha.nunique() == 2
+    pd.testing.assert_frame_equal(frames["whole"], frames["split"], check_exact=True)
