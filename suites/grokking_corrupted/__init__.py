@@ -55,8 +55,12 @@ Other choices, not about claims:
   13): a run may split the full-batch experiments by (p, N, alpha, xi) and compute the settings as separate chunks
   with the same numbers bit for bit (tests/suites/test_grokking_corrupted.py). Before, the populations were (p, N)
   groups sorted by horizon in batches of 64, so at standard and paper (several alpha and xi) the numbers differ
-  from those of commit 7c979c7 in the last bits, amplified by training; smoke has one data setting and is
-  unchanged. The standard verdicts were rerun on a fresh seed stream (docs/results/).
+  from those of commit 7c979c7 in the last bits, amplified by training.
+- Training flushes subnormal floats to zero on CPU (redshift.threads.flush_denormals, issue 13): weight decay
+  drives the lambda = 20 networks through the subnormal range, where a step ran about 30x slower (2 s for 12
+  networks at standard). A flushed value is below 1.2e-38. At smoke every value is bit-identical to the previous
+  commit's (4631 values compared; verdicts unchanged on both streams); the standard run was redone
+  (docs/results/).
 
 Verdicts at smoke (issue 12; 12 seeds; Holm over 20 claims; the binding part is a share of seeds with its exact 95%
 interval; "closest seed" is the per-seed value nearest the threshold over both streams):

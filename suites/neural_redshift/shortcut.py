@@ -40,6 +40,7 @@ import torch
 from redshift import Above, Below, Case, Claim, Context, Diff, Experiment, Least, Metric, Part, RankTrend, Record, Share, grid
 from redshift.data.colored_digits import colored_digits, data_slice, level_accuracy
 from redshift.nets.prefactor_mlp import PrefactorMLP, PrefactorMLPConfig
+from redshift.threads import flush_denormals
 from redshift.train.population import TrainConfig, single_thread, train_population
 
 from redshift.quantities import AtBest
@@ -124,7 +125,7 @@ def _population(members: list[tuple[Case, int]], data, init: list[int], cfg: Dig
                          [float(c["alpha"]) for c, _ in members], [init[r] for _, r in members], dev)
     points = data_slice(data.train_x, cfg.slice_grid)  # (G*G, 72) float64
     before = _slice_measures(model, points, cfg.slice_grid)
-    with single_thread(dev):
+    with single_thread(dev), flush_denormals():
         train_population(model, data.train_x, data.train_y, TrainConfig(cfg.steps, cfg.lr, "mse"))
     after = _slice_measures(model, points, cfg.slice_grid)
     with torch.no_grad():

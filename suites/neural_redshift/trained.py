@@ -3,8 +3,8 @@
 Spec §3.3, claims NR-14..NR-16. Every (activation x prefactor x modulus x seed) cell is one member of its
 activation's stacked PrefactorMLP population (2 -> 64 -> 64 -> 1, h = act(alpha z)), trained together by
 full-batch Adam with BCE (one population per activation, so a run may compute the activations as separate chunks
-with the same numbers; before issue 13 all activations formed one population, whose numbers differ from these in
-the last bits, amplified by training: see the changelog of this change in the suite docstring). Replicate r of every cell shares the data split and the initial weights (both drawn at alpha = 1, seeded
+with the same numbers; before issue 13 all activations formed one population: see "Execution" in the suite
+docstring). Replicate r of every cell shares the data split and the initial weights (both drawn at alpha = 1, seeded
 by hashing (suite, experiment, stream, r)): common random numbers make every contrast between cells paired, and
 the engine resamples replicates jointly across cells.
 
@@ -37,6 +37,7 @@ import torch
 from redshift import Above, Below, Case, CellMean, Claim, Context, Diff, Experiment, Metric, Part, Record, Share, grid
 from redshift.data.modular_targets import LabelRule, majority_rate, modular_inputs, modular_labels, random_splits
 from redshift.nets.prefactor_mlp import PrefactorMLP, PrefactorMLPConfig
+from redshift.threads import flush_denormals
 from redshift.train.population import TrainConfig, single_thread, train_population
 
 from suites.neural_redshift import figures as nr_figures
@@ -103,7 +104,7 @@ def measure(cases: list[Case], ctx: Context):
         tr, va, te = splits.train[rep], splits.val[rep], splits.test[rep]  # (N, 128), (N, 64), (N, 64)
         model = PrefactorMLP(PrefactorMLPConfig(2, cfg.width), [c["act"] for c, _ in members],
                              [float(c["alpha"]) for c, _ in members], [init[r] for _, r in members], dev)
-        with single_thread(dev):
+        with single_thread(dev), flush_denormals():
             train_population(model, x[tr], torch.gather(y, 1, tr), TrainConfig(cfg.steps, cfg.lr, "bce"))
         with torch.no_grad():
             hit = ((model(x) > 0).float() == y).float()  # (N, 256) correct predictions, shared inputs
