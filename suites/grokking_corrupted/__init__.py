@@ -59,8 +59,8 @@ Other choices, not about claims:
 - Training flushes subnormal floats to zero on CPU (redshift.threads.flush_denormals, issue 13): weight decay
   drives the lambda = 20 networks through the subnormal range, where a step ran about 30x slower (2 s for 12
   networks at standard). A flushed value is below 1.2e-38. At smoke every value is bit-identical to the previous
-  commit's (4631 values compared; verdicts unchanged on both streams); the standard run was redone
-  (docs/results/).
+  commit's (4631 values compared on the default stream; verdicts unchanged on it and on confirm-1); the standard
+  run was redone (docs/results/).
 
 Verdicts at smoke (issue 12; 12 seeds; Holm over 20 claims; the binding part is a share of seeds with its exact 95%
 interval; "closest seed" is the per-seed value nearest the threshold over both streams):

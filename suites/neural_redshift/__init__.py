@@ -43,7 +43,7 @@ Execution (issue 13, not a claim change): modular_addition and colored_digits tr
 numbers bit for bit; and their training flushes subnormal floats to zero (redshift.threads.flush_denormals: Gaussian
 networks far in their tails ran 3x slower per step in the CPU's subnormal path). Both can change the last bits of
 a trajectory, amplified by training. At smoke every value is bit-identical to the previous commit's (31128
-values compared, both streams' verdicts unchanged); the standard numbers differ from those of commit 7c979c7, and
+values compared on the default stream); the standard numbers differ from those of commit 7c979c7, and
 the standard run was redone (docs/results/).
 """
 from redshift import Suite
