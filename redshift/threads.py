@@ -6,6 +6,7 @@ two spinning ones; suites and benchmarks set it here, in one place, and always r
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Iterator
 
 import torch
@@ -23,7 +24,7 @@ def torch_threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-_FLUSH_DEPTH = 0
+_FLUSH = threading.local()  # nesting depth per thread: the flag itself is per thread
 
 
 @contextlib.contextmanager
@@ -42,15 +43,15 @@ def flush_denormals() -> Iterator[None]:
     work runs on the calling thread (one intra-op thread), as the suites' training loops do. No effect on
     GPUs, whose kernels choose their own handling.
     """
-    global _FLUSH_DEPTH
-    if _FLUSH_DEPTH == 0:
+    depth = getattr(_FLUSH, "depth", 0)
+    if depth == 0:
         torch.set_flush_denormal(True)
-    _FLUSH_DEPTH += 1
+    _FLUSH.depth = depth + 1
     try:
         yield
     finally:
-        _FLUSH_DEPTH -= 1
-        if _FLUSH_DEPTH == 0:
+        _FLUSH.depth = depth
+        if depth == 0:
             torch.set_flush_denormal(False)
 
 

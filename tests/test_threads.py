@@ -39,3 +39,28 @@ def test_flush_denormals_is_off_after_an_error():
         with flush_denormals():
             raise RuntimeError("boom")
     assert not _flushes()
+
+
+def test_flush_denormals_counts_nesting_per_thread():
+    """Two threads each entering a block both flush (the flag is per thread, so is the nesting count)."""
+    import threading
+
+    if not torch.set_flush_denormal(False):
+        pytest.skip("this CPU has no flush-to-zero mode")
+    seen, inside, release = [], threading.Barrier(2), threading.Event()
+
+    def work():
+        with flush_denormals():
+            inside.wait()
+            seen.append(_flushes())
+            release.wait(5)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    while len(seen) < 2:
+        pass
+    release.set()
+    for t in threads:
+        t.join()
+    assert seen == [True, True]

@@ -103,7 +103,11 @@ def ipr_histogram(frame, out_dir: Path) -> Path | None:
 
 def _prefix(frame) -> str:
     """File-name prefix: none for the fullbatch experiment, '<experiment>_' for others (one folder per suite)."""
-    return _prefix_of(str(frame.experiment.iloc[0]) if "experiment" in frame and len(frame) else "fullbatch")
+    return _prefix_of(_experiment(frame))
+
+
+def _experiment(frame) -> str:
+    return str(frame.experiment.iloc[0]) if "experiment" in frame and len(frame) else "fullbatch"
 
 
 def _prefix_of(experiment: str) -> str:
@@ -115,7 +119,7 @@ def figures(frame, out_dir: Path) -> list[Path]:
     if frame.empty:
         return []
     drawn = [p for p in (phase_diagram(frame, out_dir), ipr_histogram(frame, out_dir)) if p is not None]
-    return drawn + merge_dynamics(out_dir, str(frame.experiment.iloc[0]) if "experiment" in frame else "fullbatch")
+    return drawn + merge_dynamics(out_dir, _experiment(frame))
 
 
 def _dynamics_folder(out_dir: Path, experiment: str) -> Path:
