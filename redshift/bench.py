@@ -159,11 +159,13 @@ def nr_kernel_throughput(grid_sizes=(64, 128, 256), n: int = 512, width: int = 6
 
 def gc_throughput(widths=(8, 64), n: int = 8, batch: int = 8192, device: str = "cpu",
                   threads: int | None = 1) -> list[dict]:
-    """Guess & Check draws per second (draw U[-1, 1] weights, forward n digits, exact-fit check), batched vs one
-    network at a time through the same functions (sgd_vs_architecture, spec D4). The one-at-a-time row times 64
-    networks and extrapolates. `threads`: torch CPU threads during the measurement (the suite uses 1)."""
+    """Guess & Check draws per second (draw U[-1, 1] weights, forward n digits, exact-fit check), batched as the
+    suite runs it (one UniformSource population, numpy SFC64 bits on CPU) vs the per-network loop a researcher
+    would write (torch's uniform_ per network, same forward and check) (sgd_vs_architecture, spec D4). The
+    one-at-a-time row times 64 networks and extrapolates. `threads`: torch CPU threads during the measurement
+    (the suite uses 1)."""
     from redshift.data.digits import digits_pool, nested_sets
-    from redshift.nets.bias_free import MLP, draw_uniform
+    from redshift.nets.bias_free import MLP, UniformSource, draw_uniform
     from redshift.train.guess_check import fit_mask
 
     with torch_threads(threads):
@@ -174,13 +176,20 @@ def gc_throughput(widths=(8, 64), n: int = 8, batch: int = 8192, device: str = "
         for width in widths:
             arch = MLP(64, (width,))
 
+            source = UniformSource(gen)
+
             def draw_check(m: int) -> torch.Tensor:
-                w = draw_uniform(arch.shapes, (1, m), gen)  # (1, m, out, in) per layer
+                w = source.draw(arch.shapes, (1, m))  # (1, m, out, in) per layer
                 return fit_mask(arch.forward(w, x.unsqueeze(1)), y.unsqueeze(1))[0]
+
+            def draw_check_one() -> torch.Tensor:
+                w = draw_uniform(arch.shapes, (), gen)  # (out, in) per layer
+                return fit_mask(arch.forward(w, x[0]), y[0])
 
             single = 64
             _, batched = time_call(draw_check, batch, device=device, repeat=3, warmup=1)
-            _, alone = time_call(lambda: [draw_check(1) for _ in range(single)], device=device, repeat=3, warmup=1)
+            _, alone = time_call(lambda: [draw_check_one() for _ in range(single)], device=device, repeat=3,
+                                 warmup=1)
             per_batched, per_single = batch / batched.median, single / alone.median
             common = {"width": width, "n": n, "device": device, "threads": torch.get_num_threads()}
             rows.append({**common, "mode": "batched", "draws_per_s": per_batched, "ratio": per_batched / per_single})

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
-from redshift.nets.bias_free import Architecture, Weights, draw_uniform, n_weights
+from redshift.nets.bias_free import Architecture, UniformSource, Weights, n_weights
 
 
 @dataclass(frozen=True)
@@ -112,14 +112,18 @@ def _batch_size(arch: Architecture, cfg: GCConfig, active: int) -> int:
 
 
 def guess_check(arch: Architecture, x: torch.Tensor, y: torch.Tensor, cfg: GCConfig,
-                generator: torch.Generator, start: GCResult | None = None,
+                generator: torch.Generator | UniformSource, start: GCResult | None = None,
                 dtype: torch.dtype = torch.float32) -> GCResult:
     """Rejection-sample networks fitting each of S training sets (spec D4).
 
     x: (S, n, *features), y: (S, n) in {0, 1}. ``start`` (e.g. ``recheck`` of a smaller nested set)
-    supplies already accepted networks and inherited draws. Loops over batches, never over networks.
+    supplies already accepted networks and inherited draws. Loops over batches, never over networks. The
+    weights come from ``generator`` if it is a :class:`UniformSource` (numpy's SFC64 bits on CPU), else from
+    one seeded by it; pass the same source up a chain of nested sizes so that re-checking and drawing on
+    equals drawing afresh (anchor A4).
     """
     s = x.shape[0]
+    source = generator if isinstance(generator, UniformSource) else UniformSource(generator)
     res = start if start is not None else _empty(arch, s, x.device, dtype)
     parts_w, parts_o, parts_t = [res.weights], [res.owner], [res.net_ties]
     draws, accepted, ties, checked = res.draws.clone(), res.accepted.clone(), res.ties.clone(), res.checked.clone()
@@ -129,7 +133,7 @@ def guess_check(arch: Architecture, x: torch.Tensor, y: torch.Tensor, cfg: GCCon
             break
         room = int((cfg.draw_cap - draws[active]).min())
         m = min(_batch_size(arch, cfg, active.numel()), room)
-        w = draw_uniform(arch.shapes, (active.numel(), m), generator, cfg.low, cfg.high, dtype)
+        w = source.draw(arch.shapes, (active.numel(), m), cfg.low, cfg.high, dtype)
         logits = arch.forward(w, x[active].unsqueeze(1).to(dtype))  # (a, m, n, 2)
         fits, t = fit_mask(logits, y[active].unsqueeze(1))  # (a, m)
         set_idx, net_idx = torch.nonzero(fits, as_tuple=True)

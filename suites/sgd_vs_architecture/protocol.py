@@ -18,7 +18,8 @@ import torch
 from redshift import Case, Context, Record
 from redshift.data.digits import NestedSets, Pool, digits_pool, nested_sets
 from redshift.data.vision import vision_pool
-from redshift.nets.bias_free import Architecture, Biased, kaiming_uniform, masked_scores, with_zero_biases
+from redshift.nets.bias_free import (Architecture, Biased, UniformSource, kaiming_uniform, masked_scores,
+                                     with_zero_biases)
 from redshift.train.guess_check import GCResult, fit_mask, guess_check, recheck
 from redshift.train.sgd import epoch_orders, pad_orders, train_sgd
 from redshift.threads import torch_threads as threads
@@ -144,7 +145,7 @@ def run_chain(arch: Architecture, sets: NestedSets, ns: Sequence[int], cfg: Conf
               key: dict) -> dict[int, dict[str, torch.Tensor]]:
     """G&C up the nested sizes with re-checks, and SGD of all sizes in one batched model, for one
     architecture: n -> metric -> (S,)."""
-    gen = ctx.generator(Case("guess_check", key), 0)
+    gen = UniformSource(ctx.generator(Case("guess_check", key), 0))  # one stream up the chain (anchor A4)
     prev, out = None, {}
     for n in ns:
         x, y = sets.train(n)

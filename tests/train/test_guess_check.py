@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from redshift.nets.bias_free import (MLP, LeNet, ResNet, draw_uniform, kaiming_bounds, masked_accuracy,
-                                     masked_scores, rescale)
+from redshift.nets.bias_free import (MLP, LeNet, ResNet, UniformSource, draw_uniform, kaiming_bounds,
+                                     masked_accuracy, masked_scores, rescale)
 from redshift.train.guess_check import GCConfig, GCResult, fit_mask, guess_check, recheck
 
 EYE = [torch.eye(2)[None], torch.eye(2)[None]]  # one MLP 2 -> 2 -> 2 with identity layers: logits = relu(x)
@@ -47,7 +47,7 @@ def test_random_labelling_fits_with_two_to_minus_n():
 
 def _reference_accepts(arch, x, y, seed, m):
     """Loop-over-networks reference of one G&C batch with the same underlying draws."""
-    w = draw_uniform(arch.shapes, (1, m), torch.Generator().manual_seed(seed))
+    w = UniformSource(torch.Generator().manual_seed(seed)).draw(arch.shapes, (1, m))
     out = []
     for i in range(m):
         h = torch.relu(x @ w[0][0, i].T) @ w[1][0, i].T  # (n, 2)
@@ -86,14 +86,48 @@ def test_reuse_equals_fresh_draws():
     x = torch.randn(1, 6, 3, generator=torch.Generator().manual_seed(2))
     y = torch.tensor([[0, 1, 0, 1, 0, 1]])
     cfg = GCConfig(accept=20, draw_cap=10**6, batch_floats=32 * 20)
-    gen = torch.Generator().manual_seed(9)
+    gen = UniformSource(torch.Generator().manual_seed(9))  # one stream up the chain, as the suite does
     small = guess_check(arch, x[:, :4], y[:, :4], cfg, gen)
     reused = guess_check(arch, x, y, cfg, gen, start=recheck(arch, small, x, y))
-    fresh = guess_check(arch, x, y, cfg, torch.Generator().manual_seed(9))
+    fresh = guess_check(arch, x, y, cfg, UniformSource(torch.Generator().manual_seed(9)))
     assert int(recheck(arch, small, x, y).accepted) < cfg.accept  # the reuse path is exercised
     assert torch.equal(reused.draws, fresh.draws) and torch.equal(reused.accepted, fresh.accepted)
     for a, b in zip(reused.weights, fresh.weights):
         assert torch.equal(a, b)
+
+
+def test_uniform_source_is_the_documented_map_of_sfc64_bits():
+    """On CPU, weights are k 2^-31 rounded to float32 for the signed 32-bit words k of SFC64 seeded from the
+    generator (k 2^-63 for float64), then mapped to [low, high]; layer 0 of every network comes first."""
+    import numpy as np
+
+    shapes, pop = [(3, 5), (2, 3)], (2, 4)
+    w = UniformSource(torch.Generator().manual_seed(11)).draw(shapes, pop)
+    seed = int(torch.randint(0, 2**62, (1,), generator=torch.Generator().manual_seed(11)))
+    k = np.random.SFC64(seed).random_raw(-(-(8 * 21) // 2)).view(np.int32)[:8 * 21]
+    ref = torch.from_numpy((k.astype(np.float64) * 2.0**-31).astype(np.float32))
+    assert [tuple(x.shape) for x in w] == [(2, 4, 3, 5), (2, 4, 2, 3)]
+    assert torch.equal(torch.cat([x.flatten() for x in w]), ref)
+    w64 = UniformSource(torch.Generator().manual_seed(11)).draw(shapes, pop, -0.2, 0.6, torch.float64)
+    k64 = np.random.SFC64(seed).random_raw(8 * 21).view(np.int64)
+    ref64 = torch.from_numpy(k64.astype(np.float64) * (0.4 * 2.0**-63) + 0.2)
+    torch.testing.assert_close(torch.cat([x.flatten() for x in w64]), ref64, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("low,high,dtype", [(-1.0, 1.0, torch.float32), (-0.2, 0.2, torch.float32),
+                                            (0.0, 3.0, torch.float64)])
+def test_uniform_source_is_uniform(low, high, dtype):
+    """Across blocks (more floats than one conversion block): inside [low, high], and a Kolmogorov-Smirnov
+    test against U[low, high] does not reject (fixed seed: p = a known, non-small number)."""
+    from scipy import stats
+
+    src = UniformSource(torch.Generator().manual_seed(5))
+    (w,) = src.draw([(1,)], (UniformSource.BLOCK + 12_345,), low, high, dtype)
+    assert w.dtype == dtype and float(w.min()) >= low and float(w.max()) <= high
+    assert stats.kstest(w.double().flatten().numpy(), stats.uniform(low, high - low).cdf).pvalue > 0.01
+    again = UniformSource(torch.Generator().manual_seed(5)).draw([(1,)], (UniformSource.BLOCK + 12_345,), low,
+                                                                   high, dtype)[0]
+    assert torch.equal(w, again)  # reproducible from the generator's seed
 
 
 def test_neg_log2_p():
@@ -146,7 +180,7 @@ def test_guess_check_counts_ties_and_checks():
     x, m = -torch.ones(1, 2, 2), 64  # the unit is dead iff w_1 + w_2 >= 0
     res = guess_check(arch, x, torch.tensor([[0, 0]]), GCConfig(accept=10**6, draw_cap=m, batch_floats=m * 4),
                       torch.Generator().manual_seed(0))
-    w = draw_uniform(arch.shapes, (1, m), torch.Generator().manual_seed(0))  # the same underlying draws
+    w = UniformSource(torch.Generator().manual_seed(0)).draw(arch.shapes, (1, m))  # the same underlying draws
     dead = w[0][0].sum((-1, -2)) >= 0
     fits = dead | (w[1][0, :, 1, 0] <= w[1][0, :, 0, 0])  # live: label 1 loses or ties
     assert res.checked.tolist() == [2 * m] and int(res.accepted) == int(fits.sum())
