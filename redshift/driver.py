@@ -54,8 +54,14 @@ class Driver:
         if not todo:
             return
         ex = self.executor()
+        if ex.parallel:
+            todo = longest_first(todo, self._past_seconds(todo))
         ex.run([self.task(c) for c in todo], self._on_result, self._on_error, suites=self.session.suites,
                hooks=self._hooks, on_record=self._on_record)
+
+    def _past_seconds(self, chunks: Sequence[Chunk]) -> dict[str, float]:
+        db = self.session.db
+        return {} if db is None else chunkstore.past_seconds(db, [c.key for c in chunks])
 
     def task(self, chunk: Chunk) -> ChunkTask:
         device = str(self.session.torch_device)
@@ -121,6 +127,15 @@ class Driver:
 
     def _experiment(self, chunk: Chunk) -> Experiment:
         return find_experiment(self.session.suites[chunk.suite], chunk.experiment)
+
+
+def longest_first(chunks: Sequence[Chunk], seconds: dict[str, float]) -> list[Chunk]:
+    """Chunks in the order a parallel run starts them: those never timed first (plan order; they may be
+    long), then the timed ones longest first by their past seconds, so that no long chunk starts last and
+    leaves the other workers idle (an order only: every chunk's numbers are the same in any order)."""
+    unknown = [c for c in chunks if c.key not in seconds]
+    known = sorted((c for c in chunks if c.key in seconds), key=lambda c: -seconds[c.key])
+    return unknown + known
 
 
 def suite_paths(suite: Suite | None) -> str:

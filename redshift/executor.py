@@ -123,9 +123,10 @@ class DaskExecutor:
         from distributed import as_completed
 
         futures = {}
-        for task in tasks:
+        for i, task in enumerate(tasks):  # started in the order given (priority), as workers free up
             resources = {"GPU": 1} if task.needs_gpu else None
             fut = self.client.submit(compute, task, pure=False, retries=self.config.retries, resources=resources,
+                                     priority=len(tasks) - i,
                                      key=f"redshift-chunk-{task.chunk.key}-{os.urandom(4).hex()}")
             futures[fut] = task
         for fut in as_completed(list(futures)):

@@ -101,3 +101,41 @@ def test_a_chunk_that_keeps_failing_is_resumed_after_the_fix(chunky_env, capsys,
         rows = _rows(db, 1)
         assert db.run(1)["status"] == "complete" and len(_verdicts(db, 1)) == 2
     assert len(rows) == len(set(r[:6] for r in rows)) == ROWS
+
+
+def test_chunks_start_longest_first_by_their_past_seconds(three_runs, tmp_path, capsys, monkeypatch):
+    """A parallel run hands the executor the chunks a past run timed in decreasing order of those seconds
+    (never-timed chunks first, in plan order), and Dask starts them in that order (priority), so no long chunk
+    starts last while the other workers idle."""
+    import shutil
+
+    from redshift.chunks import Chunk
+    from redshift.driver import longest_first
+    from redshift.executor import DaskExecutor
+    from redshift.results import chunkstore
+
+    db_path = tmp_path / "runs.sqlite"
+    shutil.copy(three_runs, db_path)
+    with Database(db_path) as db:
+        keys = [r[0] for r in db.query("SELECT chunk_key FROM run_chunks WHERE run_id = 1 ORDER BY rowid")]
+        past = dict(zip(keys, [3.0, 50.0, 1.0, 20.0, 7.0]))  # invented past seconds, one per chunk of run 1
+        for key, sec in past.items():
+            db.conn.execute("UPDATE run_chunks SET seconds = ? WHERE run_id = 1 AND chunk_key = ?", (sec, key))
+        db.conn.execute("UPDATE run_chunks SET seconds = 0 WHERE run_id > 1")
+        assert chunkstore.past_seconds(db, keys + ["never/run/0:x"]) == past  # the longest stored time per key
+    handed: list[str] = []
+    original = DaskExecutor.run
+
+    def recording(self, tasks, *args, **kwargs):
+        handed.extend(t.chunk.key for t in tasks)
+        return original(self, tasks, *args, **kwargs)
+
+    monkeypatch.setattr(DaskExecutor, "run", recording)
+    monkeypatch.setenv("REDSHIFT_SUITE_PATHS", str(Path(__file__).parent / "toy_suites" / "chunky"))
+    code, _, err = _run(capsys, "run", "chunky", "--device", "cpu", "--no-progress", "--workers", "1", "--db",
+                        str(db_path))
+    assert code == 0, err
+    assert handed == sorted(keys, key=lambda k: -past[k])
+    chunks = [Chunk("s", "e", "smoke", i, (f"c{i}",), 1) for i in range(4)]
+    ordered = longest_first(chunks, {chunks[0].key: 1.0, chunks[2].key: 9.0})
+    assert [c.index for c in ordered] == [1, 3, 2, 0]  # never timed (plan order), then longest first

@@ -66,6 +66,19 @@ def store_chunk(db: Database, run_id: int, chunk: Chunk, rows: Iterable[tuple], 
     return True
 
 
+def past_seconds(db: Database, keys: Iterable[str]) -> dict[str, float]:
+    """chunk key -> the longest time a done chunk with this key took in any stored run (the key names the
+    chunk's suite, experiment, budget, cases and replicates, so it is the same work at any commit)."""
+    keys = list(keys)
+    out: dict[str, float] = {}
+    for lo in range(0, len(keys), 500):  # SQLite's bound-parameter limit
+        part = keys[lo:lo + 500]
+        rows = db.query(f"SELECT chunk_key, MAX(seconds) FROM run_chunks WHERE status = 'done' AND seconds IS NOT NULL"
+                        f" AND chunk_key IN ({', '.join('?' * len(part))}) GROUP BY chunk_key", tuple(part))
+        out.update({r[0]: float(r[1]) for r in rows})
+    return out
+
+
 def stream_rows(db: Database, run_id: int, rows: Iterable[tuple]) -> None:
     """One replicate's rows as soon as it is measured (serial runs: a killed run keeps its replicates)."""
     with _tx(db):
