@@ -98,6 +98,29 @@ def test_sgd_vs_architecture_mlp_split_is_bit_identical(tmp_path):
     assert split_differences(suite, "mlp", ("arch", "size"), "smoke", 2, out_dir=str(tmp_path)) == []
 
 
+def test_sgd_vs_architecture_optimisers_split_is_bit_identical(tmp_path):
+    """The declared (opt, size) split of SA's optimiser grid (standard and paper only) gives the unsplit numbers
+    bit for bit, on a miniature at smoke: one pair, n = 4 and 8, widths 2 and 8, both optimisers, 3 runs per
+    set, 2 training sets."""
+    import dataclasses
+
+    from redshift import grid
+    from redshift.registry import select
+    from redshift.train.guess_check import GCConfig
+    from redshift.train.sgd import SGDConfig
+    from redshift.work import find_experiment, split_differences
+    from suites.sgd_vs_architecture.config import Config
+
+    suite = select(["sgd_vs_architecture"])[0]
+    exp = find_experiment(suite, "optimisers")
+    mini = dataclasses.replace(
+        exp, cases={"smoke": grid("optimisers", pair="3v5", n=(4, 8), arch="mlp1", size=(2, 8), opt=("gd", "sgd_b8"))},
+        config={"smoke": Config((4, 8), GCConfig(), SGDConfig(), sgd_models=3)})
+    suite = dataclasses.replace(suite, experiments=tuple(mini if e is exp else e for e in suite.experiments))
+    assert exp.split_by == ("opt", "size")
+    assert split_differences(suite, "optimisers", exp.split_by, "smoke", 2, out_dir=str(tmp_path)) == []
+
+
 def test_sgd_vs_architecture_splits_its_sweeps_by_architecture_and_size():
     """The mlp experiment is planned as one chunk per (arch, size), each with every n and pair of that group
     (bit identity: test_sgd_vs_architecture_mlp_split_is_bit_identical)."""

@@ -82,8 +82,10 @@ def train_sgd(arch: Architecture, init: Weights, x: torch.Tensor, y: torch.Tenso
     ``sizes`` (P,) optional: model p trains on its first sizes[p] samples only (x, y, orders padded to n
     beyond them, see :func:`pad_orders`), with its own batch size ``cfg.batch_for(sizes[p])``. Every epoch
     runs as many steps as the model with the most batches; a model's steps beyond its own batches are
-    masked (no update, no momentum change), so each model gets exactly the updates it gets trained alone.
-    Loops over steps only. Returns the trained weights (detached).
+    masked (no update, no momentum change), so each model gets exactly the updates it gets trained alone;
+    when the models are ordered by their number of batches (sizes ascending, as run_sgd_sizes stacks them),
+    a step computes only the models that have a batch at it (a suffix of views), the same arithmetic
+    without the masked work. Loops over steps only. Returns the trained weights (detached).
     """
     weights = [w.detach().clone().requires_grad_(True) for w in init]
     bufs: list[torch.Tensor | None] = [None] * len(weights)
@@ -99,27 +101,42 @@ def train_sgd(arch: Architecture, init: Weights, x: torch.Tensor, y: torch.Tenso
     steps = [-(-v // cfg.batch_for(v)) for v in sizes_l]  # batches per epoch of each model
     b_max, k_max = int(bsz.max()), max(steps)
     uniform = min(sizes_l) == n  # every model uses all n samples (and so one batch size): no masking
+    # Models ordered by their step count (as run_sgd_sizes concatenates sizes): the models with a batch at
+    # step j are a suffix p >= start[j], so step j computes that suffix alone (views, no copies).
+    suffix = all(a <= b for a, b in zip(steps, steps[1:]))
+    start = [next(i for i, k in enumerate(steps) if k > j) for j in range(k_max)] if suffix else [0] * k_max
     rows = torch.arange(p, device=dev)[:, None]  # (P, 1)
     col = torch.arange(b_max, device=dev)[None, :]  # (1, B)
     for order in orders:  # (P, n) one epoch
         for j in range(k_max):
+            a = start[j]
             if uniform:
                 lo = j * b_max
                 idx, valid, live = order[:, lo:lo + b_max], None, None
             else:
-                pos = j * bsz[:, None] + col  # (P, B) positions in each model's order
-                valid = (col < bsz[:, None]) & (pos < sz[:, None])  # (P, B) real samples of this step
-                idx = order.gather(1, pos.clamp(max=n - 1))
-                live = valid.any(-1)  # (P,) models with a real batch at step j
-            loss = _batch_loss(arch, weights, x[rows, idx], y[rows, idx], cfg.reduction, valid)
-            grads = torch.autograd.grad(loss, weights)
+                pos = j * bsz[a:, None] + col  # (P - a, B) positions in each model's order
+                valid = (col < bsz[a:, None]) & (pos < sz[a:, None])  # (P - a, B) real samples of this step
+                idx = order[a:].gather(1, pos.clamp(max=n - 1))
+                live = None if suffix else valid.any(-1)  # (P,) models with a real batch at step j
+            ws = [w[a:] for w in weights] if a else weights
+            loss = _batch_loss(arch, ws, x[rows[a:], idx], y[rows[a:], idx], cfg.reduction, valid)
+            grads = torch.autograd.grad(loss, ws)
             with torch.no_grad():
-                for i, (w, g) in enumerate(zip(weights, grads)):
+                for i, (w, g) in enumerate(zip(ws, grads)):
                     if cfg.momentum:
-                        new = g if bufs[i] is None else cfg.momentum * bufs[i] + g
+                        if bufs[i] is None:  # the first step (j = 0: every model has a batch, a = 0)
+                            new = g
+                        elif a:
+                            new = cfg.momentum * bufs[i][a:] + g
+                        else:
+                            new = cfg.momentum * bufs[i] + g
                         if live is not None and bufs[i] is not None:
                             new = torch.where(_expand(live, new), new, bufs[i])
-                        bufs[i] = g = new  # a model's first real step is at j = 0, so bufs start right
+                        if a:
+                            bufs[i][a:] = new  # type: ignore[index]
+                        else:
+                            bufs[i] = new
+                        g = new
                     if live is None:
                         w -= cfg.lr * g
                     else:

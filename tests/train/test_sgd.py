@@ -86,6 +86,28 @@ def test_mixed_sizes_equal_each_size_alone():
                     torch.testing.assert_close(a[i * per], b, rtol=1e-5, atol=1e-6)
 
 
+def test_models_ordered_by_size_train_a_suffix_per_step_bit_for_bit():
+    """Models stacked by ascending size (as run_sgd_sizes stacks them) compute, at each step, only those that
+    have a batch there (a suffix); the same models in another order take the masked path over all of them.
+    Both give every model bit-identical weights, with and without momentum, biases included."""
+    g = torch.Generator().manual_seed(5)
+    arch, ns, per, n_max = Biased(MLP(4, (8, 3))), (2, 4, 7, 8), 3, 8
+    x, y = torch.randn(per, n_max, 4, generator=g), torch.randint(0, 2, (per, n_max), generator=g)
+    for cfg in (SGDConfig(epochs=4), SGDConfig(epochs=3, momentum=0.9, reduction="mean", lr=0.05)):
+        inits = [with_zero_biases(arch.base, kaiming_uniform(arch.base.shapes, (per,), g)) for _ in ns]
+        orders = pad_orders([epoch_orders(per, n, cfg.epochs, g) for n in ns])  # (epochs, P, n_max)
+        init = [torch.cat(layer) for layer in zip(*inits)]
+        sizes = torch.tensor(ns).repeat_interleave(per)
+        xs, ys = x.repeat(len(ns), 1, 1), y.repeat(len(ns), 1)
+        ascending = train_sgd(arch, init, xs, ys, cfg, orders, sizes=sizes)
+        perm = torch.randperm(sizes.numel(), generator=g)
+        assert not bool((sizes[perm][1:] >= sizes[perm][:-1]).all())  # not sorted: the masked path
+        shuffled = train_sgd(arch, [w[perm] for w in init], xs[perm], ys[perm], cfg, orders[:, perm],
+                             sizes=sizes[perm])
+        for a, b in zip(ascending, shuffled):
+            assert torch.equal(a[perm], b)
+
+
 def test_summed_loss_equals_mean_at_double_lr():
     """Summed cross-entropy at batch 2 and lr eta equals mean cross-entropy at lr 2 eta (anchor A6)."""
     arch, init, x, y, g = _problem(p=3, n=8, seed=1)
