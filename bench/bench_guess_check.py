@@ -2,9 +2,11 @@
 
 G&C throughput (draws/s) = track_draws_per_call / time_draw_and_check; the per-network loop is the
 reference the population form replaces (spec section 3: a Python loop over networks is a defect).
-Measured once on the shared 2-core CPU, one thread, both forms in one process (issue 8 note):
-MLP-1 h = 8: 150k draws/s batched vs 9.4k draws/s one network at a time (16x);
-h = 64: 29k vs 6.5k draws/s (4.4x; batched is bound by drawing the uniforms, about 1.2e8 weights/s).
+Measured once on the shared 2-core CPU, one thread, both forms in one process, both drawing with torch's
+uniform_ (issue 8 note): MLP-1 h = 8: 150k draws/s batched vs 9.4k draws/s one network at a time (16x);
+h = 64: 29k vs 6.5k draws/s (4.4x; batched was bound by drawing the uniforms, about 1.2e8 weights/s).
+Since issue 13 the batched form draws from UniformSource (numpy SFC64 bits, about 2.5x torch's uniform_ per
+float on one core), as the suite does; the loop reference keeps torch's uniform_.
 """
 
 import torch
