@@ -61,7 +61,9 @@ class Driver:
 
     def _past_seconds(self, chunks: Sequence[Chunk]) -> dict[str, float]:
         db = self.session.db
-        return {} if db is None else chunkstore.past_seconds(db, [c.key for c in chunks])
+        if db is None:
+            return {}
+        return chunkstore.past_seconds(db, [c.key for c in chunks], str(self.session.torch_device))
 
     def task(self, chunk: Chunk) -> ChunkTask:
         device = str(self.session.torch_device)
@@ -131,7 +133,7 @@ class Driver:
 
 def longest_first(chunks: Sequence[Chunk], seconds: dict[str, float]) -> list[Chunk]:
     """Chunks in the order a parallel run starts them: those never timed first (plan order; they may be
-    long), then the timed ones longest first by their past seconds, so that no long chunk starts last and
+    long), then the timed ones longest first by their latest seconds, so that no long chunk starts last and
     leaves the other workers idle (an order only: every chunk's numbers are the same in any order)."""
     unknown = [c for c in chunks if c.key not in seconds]
     known = sorted((c for c in chunks if c.key in seconds), key=lambda c: -seconds[c.key])

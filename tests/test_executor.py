@@ -103,39 +103,63 @@ def test_a_chunk_that_keeps_failing_is_resumed_after_the_fix(chunky_env, capsys,
     assert len(rows) == len(set(r[:6] for r in rows)) == ROWS
 
 
-def test_chunks_start_longest_first_by_their_past_seconds(three_runs, tmp_path, capsys, monkeypatch):
-    """A parallel run hands the executor the chunks a past run timed in decreasing order of those seconds
-    (never-timed chunks first, in plan order), and Dask starts them in that order (priority), so no long chunk
-    starts last while the other workers idle."""
+def _timed_copy(three_runs, tmp_path, seconds):
+    """A copy of the three runs' database whose latest run (3) took ``seconds`` per chunk (plan order), the
+    earlier runs other times; returns the path and run 1's chunk keys in plan order."""
     import shutil
-
-    from redshift.chunks import Chunk
-    from redshift.driver import longest_first
-    from redshift.executor import DaskExecutor
-    from redshift.results import chunkstore
 
     db_path = tmp_path / "runs.sqlite"
     shutil.copy(three_runs, db_path)
     with Database(db_path) as db:
         keys = [r[0] for r in db.query("SELECT chunk_key FROM run_chunks WHERE run_id = 1 ORDER BY rowid")]
-        past = dict(zip(keys, [3.0, 50.0, 1.0, 20.0, 7.0]))  # invented past seconds, one per chunk of run 1
-        for key, sec in past.items():
-            db.conn.execute("UPDATE run_chunks SET seconds = ? WHERE run_id = 1 AND chunk_key = ?", (sec, key))
-        db.conn.execute("UPDATE run_chunks SET seconds = 0 WHERE run_id > 1")
-        assert chunkstore.past_seconds(db, keys + ["never/run/0:x"]) == past  # the longest stored time per key
-    handed: list[str] = []
-    original = DaskExecutor.run
+        db.conn.execute("UPDATE run_chunks SET seconds = 99.0 WHERE run_id < 3")
+        for key, sec in zip(keys, seconds):
+            db.conn.execute("UPDATE run_chunks SET seconds = ? WHERE run_id = 3 AND chunk_key = ?", (sec, key))
+    return db_path, keys
 
-    def recording(self, tasks, *args, **kwargs):
-        handed.extend(t.chunk.key for t in tasks)
-        return original(self, tasks, *args, **kwargs)
 
-    monkeypatch.setattr(DaskExecutor, "run", recording)
+def test_past_seconds_are_the_latest_done_times_on_the_device(three_runs, tmp_path):
+    """Each chunk key's seconds come from its latest done run on the same device; other devices and keys never
+    run give nothing."""
+    from redshift.results import chunkstore
+
+    times = [3.0, 50.0, 1.0, 20.0, 7.0]
+    db_path, keys = _timed_copy(three_runs, tmp_path, times)
+    with Database(db_path) as db:
+        assert chunkstore.past_seconds(db, keys + ["never/run/0:x"], "cpu") == dict(zip(keys, times))
+        assert chunkstore.past_seconds(db, keys, "cuda") == {}
+
+
+def test_a_parallel_run_starts_chunks_longest_first(three_runs, tmp_path, capsys, monkeypatch):
+    """A --workers run submits the chunks longest first by their latest seconds, with decreasing Dask
+    priorities (higher starts first), so no long chunk starts last while the other workers idle."""
+    from distributed import Client
+
+    times = [3.0, 50.0, 1.0, 20.0, 7.0]
+    db_path, keys = _timed_copy(three_runs, tmp_path, times)
+    submitted: list[tuple[str, int]] = []
+    original = Client.submit
+
+    def recording(self, func, task, *args, **kwargs):
+        submitted.append((task.chunk.key, kwargs["priority"]))
+        return original(self, func, task, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "submit", recording)
     monkeypatch.setenv("REDSHIFT_SUITE_PATHS", str(Path(__file__).parent / "toy_suites" / "chunky"))
     code, _, err = _run(capsys, "run", "chunky", "--device", "cpu", "--no-progress", "--workers", "1", "--db",
                         str(db_path))
     assert code == 0, err
-    assert handed == sorted(keys, key=lambda k: -past[k])
+    past = dict(zip(keys, times))
+    assert [k for k, _ in submitted] == sorted(keys, key=lambda k: -past[k])
+    priorities = [p for _, p in submitted]
+    assert priorities == sorted(priorities, reverse=True) and len(set(priorities)) == len(keys)
+
+
+def test_longest_first_puts_never_timed_chunks_first():
+    """Chunks never timed keep plan order ahead of the timed ones, which go longest first."""
+    from redshift.chunks import Chunk
+    from redshift.driver import longest_first
+
     chunks = [Chunk("s", "e", "smoke", i, (f"c{i}",), 1) for i in range(4)]
     ordered = longest_first(chunks, {chunks[0].key: 1.0, chunks[2].key: 9.0})
-    assert [c.index for c in ordered] == [1, 3, 2, 0]  # never timed (plan order), then longest first
+    assert [c.index for c in ordered] == [1, 3, 2, 0]

@@ -55,16 +55,17 @@ class UniformSource:
     On CPU the bits come from numpy's SFC64 (seeded once from ``generator``) and become floats in blocks that
     stay in cache: a signed 32-bit (64-bit for float64) integer k gives k 2^-31 (2^-63) rounded to the
     dtype, so float32 weights cover [-1, 1] with spacing at most 2^-24, as fine as torch's own ``uniform_``,
-    at about 2.5 times its rate (7e8 against 3e8 floats/s on one core of the 2-core machine; drawing is most
-    of G&C's time), then an affine map to [low, high]. On CUDA it is ``uniform_`` with the generator itself.
+    at 2-2.5 times its rate (6-7e8 against about 3e8 floats/s on one core of the 2-core machine; drawing is
+    most of G&C's time), then an affine map to [low, high] (closed: a bound that float32 cannot represent
+    may be reached rounded). On CUDA it is ``uniform_`` with the generator itself.
     A population is one flat draw split into layers, layer 0 of every network first.
     """
 
-    BLOCK = 1 << 18  # floats converted per step: 1 MiB of float32, resident in L2
+    BLOCK = 1 << 18  # floats converted per step: 1 MiB of float32 and 1 MiB of bits, resident in L2
 
     def __init__(self, generator: torch.Generator):
         self._gen = generator
-        self._bits = None
+        self._bits: np.random.SFC64 | None = None
         if generator.device.type == "cpu":
             self._bits = np.random.SFC64(int(torch.randint(0, 2**62, (1,), generator=generator)))
 
@@ -79,7 +80,7 @@ class UniformSource:
             self._fill(flat.numpy(), low, high)
         return [part.view(*pop, *s) for part, s in zip(flat.split(sizes), shapes)]
 
-    def _fill(self, out, low: float, high: float) -> None:
+    def _fill(self, out: np.ndarray, low: float, high: float) -> None:
         """out (flat numpy float32/float64) <- U[low, high], block by block."""
         ints = np.int32 if out.dtype == np.float32 else np.int64
         scale = out.dtype.type((high - low) / 2 * 2.0 ** (1 - 8 * out.itemsize))  # k -> [-(h-l)/2, (h-l)/2]

@@ -66,16 +66,18 @@ def store_chunk(db: Database, run_id: int, chunk: Chunk, rows: Iterable[tuple], 
     return True
 
 
-def past_seconds(db: Database, keys: Iterable[str]) -> dict[str, float]:
-    """chunk key -> the longest time a done chunk with this key took in any stored run (the key names the
-    chunk's suite, experiment, budget, cases and replicates, so it is the same work at any commit)."""
+def past_seconds(db: Database, keys: Iterable[str], device: str) -> dict[str, float]:
+    """chunk key -> the seconds its latest done run on this device took (the key names the suite, experiment,
+    budget, cases, replicates and the chunk's place in the plan; the latest time reflects the latest code)."""
     keys = list(keys)
     out: dict[str, float] = {}
     for lo in range(0, len(keys), 500):  # SQLite's bound-parameter limit
         part = keys[lo:lo + 500]
-        rows = db.query(f"SELECT chunk_key, MAX(seconds) FROM run_chunks WHERE status = 'done' AND seconds IS NOT NULL"
-                        f" AND chunk_key IN ({', '.join('?' * len(part))}) GROUP BY chunk_key", tuple(part))
-        out.update({r[0]: float(r[1]) for r in rows})
+        rows = db.query("SELECT c.chunk_key, c.seconds FROM run_chunks c JOIN runs r ON r.id = c.run_id"
+                        " WHERE c.status = 'done' AND c.seconds IS NOT NULL AND r.device = ?"
+                        f" AND c.chunk_key IN ({', '.join('?' * len(part))}) ORDER BY c.done_at",
+                        (device, *part))
+        out.update({r[0]: float(r[1]) for r in rows})  # ordered by time: the latest wins
     return out
 
 

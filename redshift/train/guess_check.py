@@ -119,10 +119,13 @@ def guess_check(arch: Architecture, x: torch.Tensor, y: torch.Tensor, cfg: GCCon
     x: (S, n, *features), y: (S, n) in {0, 1}. ``start`` (e.g. ``recheck`` of a smaller nested set)
     supplies already accepted networks and inherited draws. Loops over batches, never over networks. The
     weights come from ``generator`` if it is a :class:`UniformSource` (numpy's SFC64 bits on CPU), else from
-    one seeded by it; pass the same source up a chain of nested sizes so that re-checking and drawing on
-    equals drawing afresh (anchor A4).
+    a new one seeded by it (a single call); a chain of nested sizes (``start`` given) must pass its one
+    source up the chain, so that re-checking and drawing on equals drawing afresh (anchor A4).
     """
     s = x.shape[0]
+    if start is not None and not isinstance(generator, UniformSource):
+        raise TypeError("guess_check with start= continues a chain: pass the chain's UniformSource, not a "
+                        "torch.Generator (a new source per call would not continue the chain's draws)")
     source = generator if isinstance(generator, UniformSource) else UniformSource(generator)
     res = start if start is not None else _empty(arch, s, x.device, dtype)
     parts_w, parts_o, parts_t = [res.weights], [res.owner], [res.net_ties]

@@ -17,6 +17,7 @@ exactly 100% training accuracy are kept (the selection, reported as the fit frac
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
@@ -83,9 +84,9 @@ def train_sgd(arch: Architecture, init: Weights, x: torch.Tensor, y: torch.Tenso
     beyond them, see :func:`pad_orders`), with its own batch size ``cfg.batch_for(sizes[p])``. Every epoch
     runs as many steps as the model with the most batches; a model's steps beyond its own batches are
     masked (no update, no momentum change), so each model gets exactly the updates it gets trained alone;
-    when the models are ordered by their number of batches (sizes ascending, as run_sgd_sizes stacks them),
-    a step computes only the models that have a batch at it (a suffix of views), the same arithmetic
-    without the masked work. Loops over steps only. Returns the trained weights (detached).
+    when the models are ordered by their number of batches (e.g. sizes stacked in ascending order), a step
+    computes only the models that have a batch at it (a suffix of views), the same arithmetic without the
+    masked work. Loops over steps only. Returns the trained weights (detached).
     """
     weights = [w.detach().clone().requires_grad_(True) for w in init]
     bufs: list[torch.Tensor | None] = [None] * len(weights)
@@ -101,10 +102,10 @@ def train_sgd(arch: Architecture, init: Weights, x: torch.Tensor, y: torch.Tenso
     steps = [-(-v // cfg.batch_for(v)) for v in sizes_l]  # batches per epoch of each model
     b_max, k_max = int(bsz.max()), max(steps)
     uniform = min(sizes_l) == n  # every model uses all n samples (and so one batch size): no masking
-    # Models ordered by their step count (as run_sgd_sizes concatenates sizes): the models with a batch at
-    # step j are a suffix p >= start[j], so step j computes that suffix alone (views, no copies).
+    # Models ordered by their step count (sizes stacked in ascending order): the models with a batch at step
+    # j are a suffix p >= start[j], so step j computes that suffix alone (views, no copies).
     suffix = all(a <= b for a, b in zip(steps, steps[1:]))
-    start = [next(i for i, k in enumerate(steps) if k > j) for j in range(k_max)] if suffix else [0] * k_max
+    start = [bisect.bisect_right(steps, j) for j in range(k_max)] if suffix else [0] * k_max
     rows = torch.arange(p, device=dev)[:, None]  # (P, 1)
     col = torch.arange(b_max, device=dev)[None, :]  # (1, B)
     for order in orders:  # (P, n) one epoch

@@ -98,36 +98,55 @@ def test_reuse_equals_fresh_draws():
 
 def test_uniform_source_is_the_documented_map_of_sfc64_bits():
     """On CPU, weights are k 2^-31 rounded to float32 for the signed 32-bit words k of SFC64 seeded from the
-    generator (k 2^-63 for float64), then mapped to [low, high]; layer 0 of every network comes first."""
+    generator (k 2^-63 for float64), then mapped to [low, high]; layer 0 of every network comes first, and
+    a draw longer than one conversion block (odd length) equals the single-stream map."""
     import numpy as np
+
+    def words(seed_gen, count, ints):
+        seed = int(torch.randint(0, 2**62, (1,), generator=seed_gen))
+        return np.random.SFC64(seed).random_raw(-(-count * np.dtype(ints).itemsize // 8)).view(ints)[:count]
 
     shapes, pop = [(3, 5), (2, 3)], (2, 4)
     w = UniformSource(torch.Generator().manual_seed(11)).draw(shapes, pop)
-    seed = int(torch.randint(0, 2**62, (1,), generator=torch.Generator().manual_seed(11)))
-    k = np.random.SFC64(seed).random_raw(-(-(8 * 21) // 2)).view(np.int32)[:8 * 21]
-    ref = torch.from_numpy((k.astype(np.float64) * 2.0**-31).astype(np.float32))
+    k = words(torch.Generator().manual_seed(11), 8 * 21, np.int32)
     assert [tuple(x.shape) for x in w] == [(2, 4, 3, 5), (2, 4, 2, 3)]
-    assert torch.equal(torch.cat([x.flatten() for x in w]), ref)
-    w64 = UniformSource(torch.Generator().manual_seed(11)).draw(shapes, pop, -0.2, 0.6, torch.float64)
-    k64 = np.random.SFC64(seed).random_raw(8 * 21).view(np.int64)
-    ref64 = torch.from_numpy(k64.astype(np.float64) * (0.4 * 2.0**-63) + 0.2)
-    torch.testing.assert_close(torch.cat([x.flatten() for x in w64]), ref64, rtol=0, atol=1e-15)
+    flat = torch.cat([x.flatten() for x in w])
+    assert torch.equal(flat, torch.from_numpy(k.astype(np.float32) * np.float32(2.0**-31)))
+    n = 2 * UniformSource.BLOCK + 3
+    (long,) = UniformSource(torch.Generator().manual_seed(3)).draw([(n,)], ())
+    k = words(torch.Generator().manual_seed(3), n, np.int32)
+    assert torch.equal(long, torch.from_numpy(k.astype(np.float32) * np.float32(2.0**-31)))
+    (w64,) = UniformSource(torch.Generator().manual_seed(11)).draw([(n,)], (), -0.2, 0.6, torch.float64)
+    k64 = words(torch.Generator().manual_seed(11), n, np.int64)
+    low, high = -0.2, 0.6
+    ref = k64.astype(np.float64) * np.float64((high - low) / 2 * 2.0**-63) + np.float64((high + low) / 2)
+    assert torch.equal(w64, torch.from_numpy(ref))
 
 
 @pytest.mark.parametrize("low,high,dtype", [(-1.0, 1.0, torch.float32), (-0.2, 0.2, torch.float32),
                                             (0.0, 3.0, torch.float64)])
 def test_uniform_source_is_uniform(low, high, dtype):
-    """Across blocks (more floats than one conversion block): inside [low, high], and a Kolmogorov-Smirnov
-    test against U[low, high] does not reject (fixed seed: p = a known, non-small number)."""
+    """Across blocks (more floats than one conversion block): inside [low, high] as the dtype rounds them, and
+    a Kolmogorov-Smirnov test against U[low, high] does not reject (fixed seed: p = a known, non-small
+    number); the same seed draws the same floats."""
     from scipy import stats
 
-    src = UniformSource(torch.Generator().manual_seed(5))
-    (w,) = src.draw([(1,)], (UniformSource.BLOCK + 12_345,), low, high, dtype)
-    assert w.dtype == dtype and float(w.min()) >= low and float(w.max()) <= high
+    size = (UniformSource.BLOCK + 12_345,)
+    (w,) = UniformSource(torch.Generator().manual_seed(5)).draw([(1,)], size, low, high, dtype)
+    bounds = torch.tensor([low, high], dtype=dtype)
+    assert w.dtype == dtype and bool(w.min() >= bounds[0]) and bool(w.max() <= bounds[1])
     assert stats.kstest(w.double().flatten().numpy(), stats.uniform(low, high - low).cdf).pvalue > 0.01
-    again = UniformSource(torch.Generator().manual_seed(5)).draw([(1,)], (UniformSource.BLOCK + 12_345,), low,
-                                                                   high, dtype)[0]
-    assert torch.equal(w, again)  # reproducible from the generator's seed
+    assert torch.equal(w, UniformSource(torch.Generator().manual_seed(5)).draw([(1,)], size, low, high, dtype)[0])
+
+
+def test_a_chain_needs_its_uniform_source():
+    """guess_check continuing a chain (start=) with a torch.Generator would start a new stream: refused."""
+    arch = MLP(3, (4,))
+    x, y = torch.randn(1, 4, 3, generator=torch.Generator().manual_seed(2)), torch.tensor([[0, 1, 0, 1]])
+    cfg = GCConfig(accept=2, batch_floats=32 * 20)
+    small = guess_check(arch, x[:, :2], y[:, :2], cfg, torch.Generator().manual_seed(1))
+    with pytest.raises(TypeError, match="UniformSource"):
+        guess_check(arch, x, y, cfg, torch.Generator().manual_seed(1), start=recheck(arch, small, x, y))
 
 
 def test_neg_log2_p():
