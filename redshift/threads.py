@@ -1,5 +1,4 @@
-"""torch's CPU thread count, set for a block and restored after; subnormal floats flushed to zero for a block;
-freed memory kept in the heap for a block.
+"""torch's CPU thread count, set for a block and restored after; subnormal floats flushed to zero for a block.
 
 Small batched kernels on a shared 2-core machine often run faster on one intra-op thread than on
 two spinning ones; suites and benchmarks set it here, in one place, and always restore it.
@@ -7,9 +6,6 @@ two spinning ones; suites and benchmarks set it here, in one place, and always r
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import platform
 import threading
 from typing import Iterator
 
@@ -57,51 +53,6 @@ def flush_denormals() -> Iterator[None]:
         _FLUSH.depth = depth
         if depth == 0:
             torch.set_flush_denormal(False)
-
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
-_GLIBC_DEFAULT = 128 * 1024  # glibc's initial thresholds (bytes)
-_HEAP = {"depth": 0}
-_HEAP_LOCK = threading.Lock()
-
-
-def _libc() -> ctypes.CDLL | None:
-    """glibc, or None where the C library is another (macOS, musl, Windows): retain_heap is then a no-op."""
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return None
-    name = ctypes.util.find_library("c")
-    return ctypes.CDLL(name) if name else None
-
-
-@contextlib.contextmanager
-def retain_heap(limit: int = 1 << 30) -> Iterator[None]:
-    """Inside the block, glibc serves allocations up to ``limit`` bytes from the heap and keeps freed memory
-    there (its mmap and trim thresholds raised), so a loop that allocates and frees the same large tensors
-    reuses pages instead of asking the kernel for fresh zeroed ones each time; after the outermost block the
-    thresholds are glibc's initial 128 KiB again (fixed, no longer adaptive) and free heap memory goes back
-    to the OS (``malloc_trim``). Process-wide (nesting counted across threads); a no-op without glibc.
-
-    Why: glibc's adaptive threshold stops at 32 MiB, so each batch of a batched kernel with buffers above that
-    (G&C draws 30-40 MiB of weights per batch at `standard`) is a fresh mmap: measured on the 2-core machine,
-    one thread, a quarter to a third of the time in the kernel's page faults (MLP-1 h = 256: 356k minor faults
-    in 2 s, 10.5k networks/s; 4k faults and 16.1k networks/s inside this block). Numbers are unchanged: only
-    where memory comes from changes.
-    """
-    libc = _libc()
-    with _HEAP_LOCK:
-        if libc is not None and _HEAP["depth"] == 0:
-            libc.mallopt(_M_MMAP_THRESHOLD, min(int(limit), 2**31 - 1))  # mallopt takes a C int
-            libc.mallopt(_M_TRIM_THRESHOLD, min(int(limit), 2**31 - 1))
-        _HEAP["depth"] += 1
-    try:
-        yield
-    finally:
-        with _HEAP_LOCK:
-            _HEAP["depth"] -= 1
-            if libc is not None and _HEAP["depth"] == 0:
-                libc.mallopt(_M_MMAP_THRESHOLD, _GLIBC_DEFAULT)
-                libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULT)
-                libc.malloc_trim(0)
 
 
 class OneThreadBenchmark:

@@ -2,7 +2,6 @@
 import pytest
 import torch
 
-from redshift import threads
 from redshift.threads import flush_denormals, torch_threads
 
 TINY = 1e-40  # subnormal in float32 (the smallest normal float32 is about 1.18e-38)
@@ -65,25 +64,3 @@ def test_flush_denormals_counts_nesting_per_thread():
     for t in threads:
         t.join()
     assert seen == [True, True]
-
-
-@pytest.mark.skipif(threads._libc() is None, reason="glibc only (elsewhere retain_heap is a no-op)")
-def test_retain_heap_reuses_freed_pages_for_large_tensors():
-    """Allocating and freeing a 40 MiB tensor: outside the block every allocation is a fresh mmap whose pages
-    fault in again (glibc's adaptive threshold stops at 32 MiB); inside, the pages are reused (few faults).
-    After the block the default behaviour is back."""
-    import resource
-
-    def faults(loops=5):
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        for _ in range(loops):
-            torch.ones(10 * 1024 * 1024)  # 40 MiB, written, freed
-        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-
-    outside = faults()
-    assert outside >= 5  # at least one fault per allocation (one per 4 KiB page without huge pages)
-    with threads.retain_heap():
-        faults(1)  # the first allocation grows the heap
-        inside = faults()
-    assert inside * 4 < outside
-    assert faults() * 4 > outside  # glibc's behaviour again after the block

@@ -76,11 +76,7 @@ larger n's, a suffix of the population), not the whole population with the rest 
 arithmetic bit for bit, 1.7x fewer model-steps at standard and no masked copies (h = 256, 3 x 3600 models:
 one epoch 24.8 s -> 7.9 s, one thread). The `mlp` experiment splits by (arch, size): each
 chain of nested sizes is one chunk; `optimisers` by (opt, size): each of its cells trains its own
-population from its own generator, so a split changes no number (tested). Every measure runs inside
-`redshift.threads.retain_heap()`: G&C allocates 30-40 MiB of weights per batch, above glibc's 32 MiB
-adaptive mmap threshold, and a quarter to a third of its time went to page faults; keeping freed memory
-in the heap makes its batches 1.2-1.4x faster (MLP-paper k = 4: 78k -> 95k, MLP-1 h = 256: 12.0k -> 16.7k
-networks/s at n = 16, one thread) and changes no number.
+population from its own generator, so a split changes no number (tested).
 """
 
 import math

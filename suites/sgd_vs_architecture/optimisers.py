@@ -14,8 +14,7 @@ from typing import Iterator, Sequence
 from redshift import Case, Context, Record
 from redshift.train.sgd import SGDConfig
 from suites.sgd_vs_architecture.config import Config, build_arch, parse_pair
-from suites.sgd_vs_architecture.protocol import (NestedSets, load_pool, retain_heap, run_sgd, threads,
-                                                 training_sets)
+from suites.sgd_vs_architecture.protocol import NestedSets, load_pool, run_sgd, threads, training_sets
 
 VARIANTS: dict[str, SGDConfig] = {
     "gd": SGDConfig(batch_size="full", epochs=480),  # full-batch GD, 480 epochs
@@ -34,7 +33,7 @@ def measure(cases: Sequence[Case], ctx: Context) -> Iterator[Record]:
     cells: dict[tuple, list[Case]] = defaultdict(list)
     for case in cases:
         cells[(case["opt"], case["arch"], case["size"], case["n"])].append(case)
-    with threads(cfg.threads), retain_heap():
+    with threads(cfg.threads):
         sets: NestedSets = training_sets(load_pool(dataset, pairs, "flat", cfg, ctx.device), pairs, ctx,
                                          max(cfg.n_values))
         for (opt, arch, size, n), group in cells.items():

@@ -23,7 +23,7 @@ from redshift.data.digits import NestedSets
 from redshift.nets.bias_free import MLP, draw_uniform, kaiming_bounds, masked_accuracy, n_weights, predict
 from redshift.train.guess_check import fit_mask
 from suites.sgd_vs_architecture.config import build_arch, parse_pair
-from suites.sgd_vs_architecture.protocol import load_pool, retain_heap, threads, training_sets
+from suites.sgd_vs_architecture.protocol import load_pool, threads, training_sets
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def kaiming_normal(arch: MLP, sets: NestedSets, n: int, cfg: PriorsConfig, gen: 
 def measure(cases: Sequence[Case], ctx: Context) -> Iterator[Record]:
     """One record per (case, training set); all sets of a case sampled together."""
     cfg: PriorsConfig = ctx.config
-    with threads(cfg.threads), retain_heap():
+    with threads(cfg.threads):
         for case in cases:  # one cell at smoke and standard
             dataset, _ = parse_pair(case["pair"])
             pool = load_pool(dataset, [case["pair"]], "flat", None, ctx.device)  # type: ignore[arg-type]

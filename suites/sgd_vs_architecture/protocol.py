@@ -22,7 +22,7 @@ from redshift.nets.bias_free import (Architecture, Biased, UniformSource, kaimin
                                      with_zero_biases)
 from redshift.train.guess_check import GCResult, fit_mask, guess_check, recheck
 from redshift.train.sgd import epoch_orders, pad_orders, train_sgd
-from redshift.threads import retain_heap, torch_threads as threads
+from redshift.threads import torch_threads as threads
 from suites.sgd_vs_architecture.config import Config, build_arch, layout, parse_pair
 from suites.sgd_vs_architecture.margins import lipschitz_normalised_loss, weight_normalised_loss
 
@@ -200,6 +200,6 @@ def measure(cases: Sequence[Case], ctx: Context) -> Iterator[Record]:
     for case in cases:
         groups[parse_pair(case["pair"])[0]][(case["arch"], case["size"])].append(case)
     ctx.set_total(sum(len(_sizes_needed(ctx.config, g)) for d in groups.values() for g in d.values()))
-    with threads(ctx.config.threads), retain_heap():
+    with threads(ctx.config.threads):
         for dataset, by_arch in groups.items():
             yield from _dataset(dataset, by_arch, ctx)
