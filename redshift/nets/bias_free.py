@@ -66,19 +66,31 @@ class UniformSource:
     def __init__(self, generator: torch.Generator):
         self._gen = generator
         self._bits: np.random.SFC64 | None = None
+        self._kept: torch.Tensor | None = None
         if generator.device.type == "cpu":
             self._bits = np.random.SFC64(int(torch.randint(0, 2**62, (1,), generator=generator)))
 
     def draw(self, shapes: Sequence[Sequence[int]], pop: Sequence[int], low: float = -1.0, high: float = 1.0,
-             dtype: torch.dtype = torch.float32) -> Weights:
-        """Layer l of shape (*pop, *shapes[l]), i.i.d. U[low, high]."""
+             dtype: torch.dtype = torch.float32, reuse: bool = False) -> Weights:
+        """Layer l of shape (*pop, *shapes[l]), i.i.d. U[low, high]. With ``reuse`` the layers are views of
+        one buffer this source keeps and overwrites at its next ``reuse`` draw (a batch loop that copies
+        what it keeps allocates its largest buffer once: a fresh 30-40 MiB tensor per batch, above glibc's
+        32 MiB mmap threshold, costs page faults on every batch)."""
         sizes = [math.prod(pop) * math.prod(s) for s in shapes]
-        flat = torch.empty(sum(sizes), device=self._gen.device, dtype=dtype)
+        flat = self._buffer(sum(sizes), dtype) if reuse else torch.empty(sum(sizes), device=self._gen.device,
+                                                                           dtype=dtype)
         if self._bits is None or dtype not in (torch.float32, torch.float64):
             flat.uniform_(low, high, generator=self._gen)
         else:
             self._fill(flat.numpy(), low, high)
         return [part.view(*pop, *s) for part, s in zip(flat.split(sizes), shapes)]
+
+    def _buffer(self, size: int, dtype: torch.dtype) -> torch.Tensor:
+        """The first ``size`` elements of the kept buffer, grown (never shrunk) as needed."""
+        buf = self._kept
+        if buf is None or buf.dtype != dtype or buf.numel() < size:
+            buf = self._kept = torch.empty(size, device=self._gen.device, dtype=dtype)
+        return buf[:size]
 
     def _fill(self, out: np.ndarray, low: float, high: float) -> None:
         """out (flat numpy float32/float64) <- U[low, high], block by block."""

@@ -136,7 +136,7 @@ def guess_check(arch: Architecture, x: torch.Tensor, y: torch.Tensor, cfg: GCCon
             break
         room = int((cfg.draw_cap - draws[active]).min())
         m = min(_batch_size(arch, cfg, active.numel()), room)
-        w = source.draw(arch.shapes, (active.numel(), m), cfg.low, cfg.high, dtype)
+        w = source.draw(arch.shapes, (active.numel(), m), cfg.low, cfg.high, dtype, reuse=True)  # fits copied below
         logits = arch.forward(w, x[active].unsqueeze(1).to(dtype))  # (a, m, n, 2)
         fits, t = fit_mask(logits, y[active].unsqueeze(1))  # (a, m)
         set_idx, net_idx = torch.nonzero(fits, as_tuple=True)

@@ -139,6 +139,20 @@ def test_uniform_source_is_uniform(low, high, dtype):
     assert torch.equal(w, UniformSource(torch.Generator().manual_seed(5)).draw([(1,)], size, low, high, dtype)[0])
 
 
+def test_reused_buffer_draws_the_same_numbers_in_one_allocation():
+    """draw(reuse=True) gives the values a plain draw gives from the same stream, in one kept buffer that the
+    next reuse draw overwrites (and grows when a larger draw needs it)."""
+    shapes = [(3, 5), (2, 3)]
+    plain, kept = (UniformSource(torch.Generator().manual_seed(4)) for _ in range(2))
+    a, b = plain.draw(shapes, (2, 4)), kept.draw(shapes, (2, 4), reuse=True)
+    assert all(torch.equal(u, v) for u, v in zip(a, b))
+    ptr = b[0].data_ptr()
+    a, b = plain.draw(shapes, (2, 3)), kept.draw(shapes, (2, 3), reuse=True)  # smaller: the same memory
+    assert all(torch.equal(u, v) for u, v in zip(a, b)) and b[0].data_ptr() == ptr
+    a, b = plain.draw(shapes, (5, 4)), kept.draw(shapes, (5, 4), reuse=True)  # larger: grown once
+    assert all(torch.equal(u, v) for u, v in zip(a, b))
+
+
 def test_a_chain_needs_its_uniform_source():
     """guess_check continuing a chain (start=) with a torch.Generator would start a new stream: refused."""
     arch = MLP(3, (4,))
