@@ -125,19 +125,13 @@ def train_sgd(arch: Architecture, init: Weights, x: torch.Tensor, y: torch.Tenso
             with torch.no_grad():
                 for i, (w, g) in enumerate(zip(ws, grads)):
                     if cfg.momentum:
-                        if bufs[i] is None:  # the first step (j = 0: every model has a batch, a = 0)
-                            new = g
-                        elif a:
-                            new = cfg.momentum * bufs[i][a:] + g
-                        else:
-                            new = cfg.momentum * bufs[i] + g
-                        if live is not None and bufs[i] is not None:
-                            new = torch.where(_expand(live, new), new, bufs[i])
-                        if a:
-                            bufs[i][a:] = new  # type: ignore[index]
-                        else:
-                            bufs[i] = new
-                        g = new
+                        buf = bufs[i]
+                        if buf is None:  # the first step (j = 0): every model has a batch, a = 0
+                            bufs[i] = g
+                        elif live is None:  # the models a.. that have a batch (a = 0: all of them)
+                            g = buf[a:].mul_(cfg.momentum).add_(g)
+                        else:  # masked: a model without a batch keeps its buffer
+                            g = buf.copy_(torch.where(_expand(live, buf), cfg.momentum * buf + g, buf))
                     if live is None:
                         w -= cfg.lr * g
                     else:
